@@ -1,0 +1,20 @@
+// Original file: proto/esb/agent/v1/agent.proto
+
+
+export interface InvokeWorkerRequest {
+  'path'?: (string);
+  'payload'?: (Buffer | Uint8Array | string);
+  'headers'?: ({[key: string]: string});
+  'timeoutMs'?: (number);
+  'containerId'?: (string);
+  'ownerId'?: (string);
+}
+
+export interface InvokeWorkerRequest__Output {
+  'path': (string);
+  'payload': (Buffer);
+  'headers': ({[key: string]: string});
+  'timeoutMs': (number);
+  'containerId': (string);
+  'ownerId': (string);
+}

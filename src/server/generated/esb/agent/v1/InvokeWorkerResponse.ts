@@ -1,0 +1,14 @@
+// Original file: proto/esb/agent/v1/agent.proto
+
+
+export interface InvokeWorkerResponse {
+  'statusCode'?: (number);
+  'headers'?: ({[key: string]: string});
+  'body'?: (Buffer | Uint8Array | string);
+}
+
+export interface InvokeWorkerResponse__Output {
+  'statusCode': (number);
+  'headers': ({[key: string]: string});
+  'body': (Buffer);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/esb/agent/v1/agent.proto
+
+
+export interface ListContainersRequest {
+  'ownerId'?: (string);
+}
+
+export interface ListContainersRequest__Output {
+  'ownerId': (string);
+}
