@@ -86,7 +86,7 @@ build_image() {
   [ "${ESB_DEV_SKIP_IMAGE:-0}" = 1 ] && return 0
   [ -x "$HERE/load-worker-image.sh" ] || return 0
   local out
-  out=$("$HERE/load-worker-image.sh" --registry) || { log "worker image build/push failed"; exit 1; }
+  out=$("$HERE/load-worker-image.sh" --docker --registry) || { log "worker image build/push failed"; exit 1; }
   STATUS+=("$out")
 }
 
