@@ -93,6 +93,9 @@ build_image() {
 STATUS=()
 install_packages
 [ -f "$S/ip_forward.orig" ] || cat /proc/sys/net/ipv4/ip_forward > "$S/ip_forward.orig"
+# remember host folders/mounts the tests will create so down can remove them again when empty
+[ -e /var/lib/cni ] || [ -f "$S/var-lib-cni.ours" ] || touch "$S/var-lib-cni.ours"
+mountpoint -q /run/netns 2>/dev/null || [ -f "$S/run-netns.ours" ] || touch "$S/run-netns.ours"
 link_cni_bin
 write_configs
 start containerd containerd ctr_ok containerd --config "$S/containerd.toml"

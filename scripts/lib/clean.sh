@@ -45,6 +45,9 @@ clean_docker() {
   ids+=" $(d ps -a --filter label=created_by --format '{{.ID}} {{.Label "created_by"}}' 2>/dev/null | awk '$2 ~ /^esb/ {print $1}')"
   ids=$(echo $ids | tr ' ' '\n' | sort -u)
   [ -n "$ids" ] && { d rm -f $ids >/dev/null 2>&1; log "removed docker containers: $(echo $ids)"; }
+  local imgs
+  imgs=$(d images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -E '^(127\.0\.0\.1:5000/)?esb/' || true)
+  [ -n "$imgs" ] && { d rmi -f $imgs >/dev/null 2>&1; log "removed docker images: $(echo $imgs)"; }
   for net in $(d network ls --format '{{.Name}}' 2>/dev/null | grep -E "$ESB_DOCKER_NET_RE"); do
     d network rm "$net" >/dev/null 2>&1 && log "removed docker network $net"
   done
@@ -104,6 +107,14 @@ restore_host() {
   if [ -f "$S/cni-bin-link.ours" ]; then rm -f "$CNI_BIN_LINK" "$S/cni-bin-link.ours"; fi
   if [ -f "$S/opt-cni.ours" ]; then rmdir /opt/cni 2>/dev/null; rm -f "$S/opt-cni.ours"; fi
   if [ -f "$S/policy-rc.d.ours" ]; then rm -f /usr/sbin/policy-rc.d "$S/policy-rc.d.ours"; fi
+  if [ -f "$S/var-lib-cni.ours" ]; then
+    rmdir /var/lib/cni/networks /var/lib/cni/results /var/lib/cni 2>/dev/null; rm -f "$S/var-lib-cni.ours"
+  fi
+  if [ -f "$S/run-netns.ours" ]; then
+    if mountpoint -q /run/netns && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then umount /run/netns 2>/dev/null; fi
+    rmdir /run/netns 2>/dev/null; rm -f "$S/run-netns.ours"
+  fi
+  rm -rf "$S/subnets"
 }
 
 stop_daemons() {
