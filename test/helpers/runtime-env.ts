@@ -69,6 +69,12 @@ export async function checkRuntimes(needs: RuntimeNeed[]): Promise<RuntimeCheck>
   return { ok: missing.length === 0, missing };
 }
 
+/** True when the CI env var is set to anything but '', '0' or 'false'. */
+export function inCi(): boolean {
+  const v = (process.env.CI ?? '').trim().toLowerCase();
+  return v !== '' && v !== '0' && v !== 'false';
+}
+
 /**
  * Check the needs of one test file. Returns `{ok:false}` (after printing one loud line) when
  * something is missing outside CI; throws when `CI` is set so the file fails.
@@ -77,7 +83,7 @@ export async function requireRuntimes(needs: RuntimeNeed[], file: string): Promi
   const check = await checkRuntimes(needs);
   if (check.ok) return check;
   const line = `${file}: integration tests need ${check.missing.join(', ')}; ${HINT}`;
-  if (process.env.CI) throw new Error(`[CI] ${line}`);
+  if (inCi()) throw new Error(`[CI] ${line}`);
   console.warn(`\n!!! SKIPPING ${line}\n`);
   return check;
 }
