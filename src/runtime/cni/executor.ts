@@ -58,9 +58,10 @@ export class CniExecutor {
     return this.opts.cacheDir;
   }
 
-  /** ADD: plugins in order; caches and returns the final result. Throws AgentError (nothing is undone: call DEL). */
-  add(list: NetworkConfigList, rt: RuntimeConf, opts: { cache?: boolean } = {}): Promise<CniResult> {
+  /** ADD (after bringing `lo` up when `loopback`): plugins in order; caches and returns the final result. Throws AgentError (nothing is undone: call DEL). */
+  add(list: NetworkConfigList, rt: RuntimeConf, opts: { cache?: boolean; loopback?: boolean } = {}): Promise<CniResult> {
     return this.lock.run(rt.containerId, async () => {
+      if (opts.loopback) await this.loopbackUnlocked(rt.containerId, rt.netns);
       let prev: CniResult | undefined;
       for (const plugin of list.plugins) {
         const out = await execPlugin(plugin.type, this.pluginConfig(list, plugin, rt, prev), this.call('ADD', rt));
@@ -87,10 +88,13 @@ export class CniExecutor {
   /**
    * DEL: plugins in reverse with the cached result as prevResult (the cached conflist is used when
    * present, so a changed config cannot strand an attachment); removes the cache entry. Idempotent.
+   * With `onlyIfCached`, an attachment without a cache entry is left alone (checked under the
+   * container's lock, so a concurrent ADD finishes first and is then deleted).
    */
-  del(list: NetworkConfigList, rt: RuntimeConf): Promise<void> {
+  del(list: NetworkConfigList, rt: RuntimeConf, opts: { onlyIfCached?: boolean } = {}): Promise<void> {
     return this.lock.run(rt.containerId, async () => {
       const entry = await readCacheEntry(this.opts.cacheDir, list.name, rt.containerId, rt.ifName);
+      if (!entry && opts.onlyIfCached) return;
       const effective = (entry && cachedConfig(entry)) || list;
       const prev = entry?.result;
       const capabilityArgs = rt.capabilityArgs ?? entry?.capabilityArgs;
@@ -141,11 +145,13 @@ export class CniExecutor {
 
   /** Brings `lo` up in the netns (the loopback plugin); not cached. */
   async loopbackUp(containerId: string, netns: string): Promise<void> {
-    await this.lock.run(containerId, async () => {
-      const plugin = LOOPBACK_CONFLIST.plugins[0]!;
-      const rt: RuntimeConf = { containerId, netns, ifName: 'lo' };
-      await execPlugin('loopback', this.pluginConfig(LOOPBACK_CONFLIST, plugin, rt, undefined), this.call('ADD', rt));
-    });
+    await this.lock.run(containerId, () => this.loopbackUnlocked(containerId, netns));
+  }
+
+  private async loopbackUnlocked(containerId: string, netns: string): Promise<void> {
+    const plugin = LOOPBACK_CONFLIST.plugins[0]!;
+    const rt: RuntimeConf = { containerId, netns, ifName: 'lo' };
+    await execPlugin('loopback', this.pluginConfig(LOOPBACK_CONFLIST, plugin, rt, undefined), this.call('ADD', rt));
   }
 
   /** Asks a plugin for its supported versions (CNI VERSION). Throws when it is missing. */

@@ -83,8 +83,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     }
     const rt = { containerId: name, netns: workerNetnsPath(this.ctx, name, pid), ifName: this.ctx.ifName };
     try {
-      await this.ctx.cni.loopbackUp(name, rt.netns);
-      const result = await this.ctx.cni.add(this.ctx.network, rt);
+      const result = await this.ctx.cni.add(this.ctx.network, rt, { loopback: true });
       const ip = containerIpv4(result);
       if (!ip) throw new AgentError('INTERNAL', `CNI ADD for ${name} returned no IPv4 address`, { step: 'network' });
       return { ipAddress: ip };
@@ -95,21 +94,20 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   async teardownNetwork(name: string, _opts: OpOptions): Promise<void> {
-    const cached = await this.ctx.cni.cachedResult(this.ctx.network.name, name, this.ctx.ifName);
-    if (cached) {
-      const task = this.ctx.netnsMode === 'task' ? await getTask(this.ctx, name) : undefined;
-      const alive = task && task.status !== 'STOPPED' ? task.pid : undefined;
-      await this.ctx.cni.del(this.ctx.network, { containerId: name, netns: workerNetnsPath(this.ctx, name, alive), ifName: this.ctx.ifName });
-    }
+    const task = this.ctx.netnsMode === 'task' ? await getTask(this.ctx, name) : undefined;
+    const alive = task && task.status !== 'STOPPED' ? task.pid : undefined;
+    const rt = { containerId: name, netns: workerNetnsPath(this.ctx, name, alive), ifName: this.ctx.ifName };
+    await this.ctx.cni.del(this.ctx.network, rt, { onlyIfCached: true });
     if (this.ctx.netnsMode === 'precreated') await deleteNetns(name);
   }
 
   async start(name: string, opts: OpOptions): Promise<void> {
     if (this.ctx.netnsMode === 'precreated') {
       const task = await getTask(this.ctx, name, opts.signal);
-      if (!task) await createTask(this.ctx, name, await snapshotMounts(this.ctx, name, opts.signal), opts.signal);
+      if (!task) await createTask(this.ctx, name, await snapshotMounts(this.ctx, name, opts.signal));
     }
-    await this.ctx.client.call('tasks', 'Start', { container_id: name }, { signal: opts.signal, timeoutMs: this.ctx.taskTimeoutMs, what: name });
+    opts.signal?.throwIfAborted();
+    await this.ctx.client.call('tasks', 'Start', { container_id: name }, { timeoutMs: this.ctx.taskTimeoutMs, what: name });
     if (this.readiness.timeoutMs > 0) await this.waitReady(name, opts.signal);
   }
 

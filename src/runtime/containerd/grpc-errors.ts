@@ -36,7 +36,10 @@ export function mapContainerdError(err: unknown, context: string): AgentError {
   if (err instanceof AgentError) return err;
   const e = (err ?? {}) as GrpcCallError;
   const detail = (e.details || e.message || String(err)).trim();
-  const code: ErrorCode = (typeof e.code === 'number' && CODE_MAP[e.code]) || 'INTERNAL';
+  let code: ErrorCode = (typeof e.code === 'number' && CODE_MAP[e.code]) || 'INTERNAL';
+  // containerd forwards the shim's context errors as UNKNOWN with the Go text.
+  if (code === 'INTERNAL' && /context deadline exceeded/i.test(detail)) code = 'DEADLINE_EXCEEDED';
+  if (code === 'INTERNAL' && /context canceled/i.test(detail)) code = 'CANCELLED';
   let message = `${context}: ${detail}`;
   if (code === 'UNAVAILABLE' && /ENOENT|ECONNREFUSED|No connection established/i.test(detail)) {
     message = `${context}: containerd is not reachable (${detail})`;

@@ -39,14 +39,18 @@ export async function createWorker(
   const name = spec.name;
   const lease = createLeaseId(name);
   try {
-    await ctx.client.call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': rfc3339(ctx.now() + LEASE_TTL_MS) } }, { signal, what: name });
+    signal?.throwIfAborted();
+    await ctx.client.call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': rfc3339(ctx.now() + LEASE_TTL_MS) } }, { what: name });
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
   let owned = false;
   try {
     const image = await ctx.images.resolve(spec.image, signal);
-    const mounts = await prepareSnapshot(ctx, name, image, lease, signal);
+    signal?.throwIfAborted();
+    // Mutating calls are never cancelled mid-flight (the daemon could finish them after our
+    // rollback); the signal is checked between steps instead.
+    const mounts = await prepareSnapshot(ctx, name, image, lease);
     owned = true;
     const user = await imageUser(image, mounts);
     const resolvConfPath = await writeResolvConf(ctx.resolvDir, name, ctx.dnsServer);
@@ -61,8 +65,10 @@ export async function createWorker(
       netnsPath: netns,
       user,
     });
-    await ctx.client.call('containers', 'Create', { container: containerRecord(ctx, spec, image, oci) }, { signal, lease, what: name });
-    if (ctx.netnsMode === 'task') await createTask(ctx, name, mounts, signal);
+    signal?.throwIfAborted();
+    await ctx.client.call('containers', 'Create', { container: containerRecord(ctx, spec, image, oci) }, { lease, what: name });
+    signal?.throwIfAborted();
+    if (ctx.netnsMode === 'task') await createTask(ctx, name, mounts);
     signal?.throwIfAborted();
   } catch (err) {
     const e =
@@ -78,13 +84,13 @@ export async function createWorker(
   }
 }
 
-async function prepareSnapshot(ctx: AdapterContext, name: string, image: ResolvedImage, lease: string, signal?: AbortSignal): Promise<Mount[]> {
+async function prepareSnapshot(ctx: AdapterContext, name: string, image: ResolvedImage, lease: string): Promise<Mount[]> {
   try {
     const res = await ctx.client.call<{ mounts: Mount[] }>(
       'snapshots',
       'Prepare',
       { snapshotter: ctx.snapshotter, key: name, parent: image.chainId, labels: {} },
-      { signal, lease, what: name },
+      { lease, what: name },
     );
     return res.mounts;
   } catch (err) {
@@ -129,15 +135,15 @@ function containerRecord(ctx: AdapterContext, spec: WorkerSpec, image: ResolvedI
   };
 }
 
-/** Tasks.Create with stdout+stderr appended by the shim to the worker's log file. */
-export async function createTask(ctx: AdapterContext, name: string, mounts: Mount[], signal?: AbortSignal): Promise<number> {
+/** Tasks.Create with stdout+stderr appended by the shim to the worker's log file. Not cancellable mid-flight. */
+export async function createTask(ctx: AdapterContext, name: string, mounts: Mount[]): Promise<number> {
   await mkdir(ctx.logDir, { recursive: true, mode: 0o755 });
   const uri = `file://${workerLogPath(ctx.logDir, name)}`;
   const res = await ctx.client.call<{ pid: number }>(
     'tasks',
     'Create',
     { container_id: name, rootfs: mounts.map((m) => ({ type: m.type, source: m.source, options: m.options })), stdin: '', stdout: uri, stderr: uri, terminal: false },
-    { signal, timeoutMs: ctx.taskTimeoutMs, what: name },
+    { timeoutMs: ctx.taskTimeoutMs, what: name },
   );
   return res.pid;
 }
