@@ -7,7 +7,7 @@ import { invoke, makeRuntime, workerSpec } from './support.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'test/runtime/containerd/lifecycle.int.test.ts');
 
-describe.skipIf(!rt.ok)('containerd adapter lifecycle', () => {
+describe.skipIf(!rt.ok).each(['task', 'precreated'] as const)('containerd adapter lifecycle (netns mode %s)', (netnsMode) => {
   let iso: TestIsolation;
   let runtime: ContainerdRuntime | undefined;
   beforeEach(async () => {
@@ -21,7 +21,7 @@ describe.skipIf(!rt.ok)('containerd adapter lifecycle', () => {
 
   it('goes from create through network, start, invoke, pause, resume, metrics, stop and remove to nothing left', async () => {
     const image = await iso.importImage();
-    runtime = await makeRuntime(iso);
+    runtime = await makeRuntime(iso, { netnsMode });
     const events: RuntimeEvent[] = [];
     const unsubscribe = runtime.subscribe((e) => events.push(e));
     const info = await runtime.ensureImage(image, {});
