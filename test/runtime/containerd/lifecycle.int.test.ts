@@ -35,6 +35,9 @@ describe.skipIf(!rt.ok).each(['task', 'precreated'] as const)('containerd adapte
     const reply = await waitFor(() => invoke(ipAddress, { hello: 'adapter' }), { what: `worker at ${ipAddress}` });
     expect(reply['echo']).toEqual({ hello: 'adapter' });
 
+    const logFile = `${iso.workDir}/logs/${spec.name}.log`;
+    expect((await readFile(logFile, 'utf8').catch(() => undefined)) !== undefined).toBe(true); // the shim writes stdio there
+
     const [listed] = await runtime.list({});
     expect(listed).toMatchObject({ containerId: spec.name, name: spec.name, functionName: 'life', ownerId: 'owner-1', status: 'RUNNING', ipAddress, incomplete: false });
 
@@ -71,8 +74,7 @@ describe.skipIf(!rt.ok).each(['task', 'precreated'] as const)('containerd adapte
     await runtime.remove(spec.name, {}); // not found = done
     unsubscribe();
     expect(await runtime.list({})).toEqual([]);
-    const log = await readFile(`${iso.workDir}/logs/${spec.name}.log`, 'utf8').catch(() => '');
-    expect(log).toBe(''); // removed with the worker
+    await expect(readFile(logFile, 'utf8')).rejects.toThrow(); // removed with the worker
     const links = (await run('ip', ['-o', 'link', 'show', 'master', iso.bridge], { allowFail: true })).stdout;
     expect(links.trim()).toBe('');
     await iso.assertNothingLeft();
