@@ -134,9 +134,9 @@ export class SimulatedRuntime implements ContainerRuntime {
       if (!this.#images.has(spec.image)) {
         throw new AgentError('FAILED_PRECONDITION', `image ${spec.image} is not present; ensureImage must run first`, { step: 'create' });
       }
-      const containerId = this.#opts.idStyle === 'docker' ? createHash('sha256').update(spec.name).digest('hex') : spec.name;
-      this.#containers.set(spec.name, newContainer(spec, containerId, this.#now()));
-      return { containerId };
+      const c = newContainer(spec, this.#idFor(spec.name), this.#now());
+      this.#containers.set(spec.name, c);
+      return { containerId: c.containerId };
     });
   }
 
@@ -263,7 +263,7 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   /** Puts a container in place without going through the operations. */
   async seed(seed: SeedContainer): Promise<void> {
-    const c = newContainer(seed.spec, seed.spec.name, seed.createdAt ?? this.#now());
+    const c = newContainer(seed.spec, this.#idFor(seed.spec.name), seed.createdAt ?? this.#now());
     this.#images.add(seed.spec.image);
     this.#containers.set(c.name, c);
     if (seed.network ?? seed.status !== 'created') await this.#net.attach(c.name, c.functionName);
@@ -313,6 +313,10 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   #target(op: SimOp, name: string): FaultTarget {
     return { op, name, functionName: this.#containers.get(name)?.functionName };
+  }
+
+  #idFor(name: string): string {
+    return this.#opts.idStyle === 'docker' ? createHash('sha256').update(name).digest('hex') : name;
   }
 
   #must(name: string, step: string): SimContainer {

@@ -66,6 +66,12 @@ describe('SimulatedRuntime', () => {
     expect((await rt2.create(spec('w1'), none)).containerId).toBe('w1');
   });
 
+  it('gives seeded containers the same id style', async () => {
+    const rt = new SimulatedRuntime({ idStyle: 'docker' });
+    await rt.seed({ spec: spec('old'), status: 'running' });
+    expect((await rt.list(none))[0]?.containerId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('refuses create without the image and a duplicate name', async () => {
     const rt = new SimulatedRuntime();
     await expect(rt.create(spec('w1'), none)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
