@@ -18,7 +18,6 @@
  *   is reported), serving after `start`, holding requests while paused, closed on stop/exit.
  */
 import { createHash } from 'node:crypto';
-import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { AgentError, toAgentError } from '../../errors.js';
 import type {
   ContainerRuntime, CreatedContainer, EnsureImageOptions, ImageInfo, ManagedContainer, NetworkAttachment,
@@ -33,7 +32,7 @@ import { newContainer, simMetrics, toManaged, type SimContainer, type SimStateSn
 export interface SimulatedRuntimeOptions {
   /** Latency per operation in ms (default 0 for all). */
   latencyMs?: Partial<Record<SimOp, number>> | undefined;
-  /** Waits `ms`, rejecting when `signal` aborts; default: node timers. Inject for fake timers. */
+  /** Waits `ms`, rejecting when `signal` aborts; default: global setTimeout (fake timers work). */
   sleep?: ((ms: number, signal: AbortSignal | undefined) => Promise<void>) | undefined;
   /** Fault plan to start from (also scriptable later through the runtime's methods). */
   faults?: FaultPlan | undefined;
@@ -368,13 +367,32 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   async #sleep(ms: number, signal: AbortSignal | undefined, target: FaultTarget): Promise<void> {
     try {
-      await (this.#opts.sleep ? this.#opts.sleep(ms, signal) : sleepTimer(ms, undefined, { signal }));
+      await (this.#opts.sleep ?? defaultSleep)(ms, signal);
     } catch (err) {
       if (signal?.aborted) throw cancelled(target, signal);
       throw err;
     }
     if (signal?.aborted) throw cancelled(target, signal);
   }
+}
+
+/**
+ * Waits `ms` with the global `setTimeout` (so fake timers drive it), rejecting when `signal`
+ * aborts.
+ */
+export function defaultSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The CANCELLED error of an aborted operation (the signal's reason when it is one). */

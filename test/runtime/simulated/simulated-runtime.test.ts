@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AgentError } from '../../../src/errors.js';
 import type { RuntimeEvent } from '../../../src/runtime/container-runtime.js';
 import { SimulatedRuntime } from '../../../src/runtime/simulated/simulated-runtime.js';
@@ -148,6 +148,22 @@ describe('SimulatedRuntime', () => {
       ac.abort();
       await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
       expect(rt.snapshotState()).toMatchObject({ containers: [], inFlight: [] });
+    });
+
+    it('waits its latency on the global timers, so fake timers drive it', async () => {
+      vi.useFakeTimers();
+      try {
+        const rt = new SimulatedRuntime({ latencyMs: { ensureImage: 5_000 } });
+        let done = false;
+        const p = rt.ensureImage(IMAGE, none).then(() => (done = true));
+        await vi.advanceTimersByTimeAsync(4_999);
+        expect(done).toBe(false);
+        await vi.advanceTimersByTimeAsync(1);
+        await p;
+        expect(done).toBe(true);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('uses the injected sleep for latency', async () => {
