@@ -1,5 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
 import { AgentError } from '../../../src/errors.js';
+import { isListable, workerLabels } from '../../../src/identity.js';
 import type { RuntimeEvent } from '../../../src/runtime/container-runtime.js';
 import { SimulatedRuntime } from '../../../src/runtime/simulated/simulated-runtime.js';
 import { IMAGE, spec } from './helpers.js';
@@ -309,6 +311,15 @@ describe('SimulatedRuntime', () => {
         expect.objectContaining({ name: 'w2', status: 'STOPPED', createdAt: 200, incomplete: true }),
       ]);
       expect(list[1]?.ipAddress).toBeUndefined();
+    });
+
+    it('filters with the identity label test of the agent', async () => {
+      const config = loadConfig({ ENV: 'test', CONTAINERS_NETWORK: 'esb-test-external', ESB_BRAND_SLUG: 'acme' });
+      const rt = new SimulatedRuntime({ images: [IMAGE], isManaged: (l) => isListable(l, config.identity) });
+      await rt.create(spec('acme-test-fn-00000001', { labels: workerLabels(config.identity, 'fn', 'o') }), none);
+      await rt.create(spec('acme-prod-fn-00000002', { labels: { ...workerLabels(config.identity, 'fn', 'o'), acme_env: 'prod' } }), none);
+      await rt.create(spec('esb-test-fn-00000003'), none);
+      expect((await rt.list(none)).map((c) => c.name)).toEqual(['acme-test-fn-00000001']);
     });
 
     it('returns deterministic metrics with memoryMax equal to the limit', async () => {
