@@ -80,6 +80,10 @@ export interface ContainerdRuntimeOptions {
   killTimeoutMs?: number | undefined;
   now?: (() => number) | undefined;
   logger?: AdapterLogger | undefined;
+  /** `IMAGE_PULL_POLICY`. @default 'if-not-present' */
+  pullPolicy?: 'always' | 'if-not-present' | 'never' | undefined;
+  /** Registry access for pulls (`CONTAINER_REGISTRY_INSECURE`, CA, credentials). */
+  registry?: import('./pull/registry-client.js').RegistryClientOptions | undefined;
 }
 
 export const DEFAULT_SOCKET = '/run/containerd/containerd.sock';
