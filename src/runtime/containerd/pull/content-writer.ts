@@ -63,15 +63,18 @@ class Replies {
   }
 }
 
+type Body = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 /**
- * Streams `body` into the content store as `blob`. Returns 'exists' when the store already had
- * it. Throws AgentError: a digest or size mismatch (INTERNAL, ingest aborted), containerd errors.
- * `onBytes` is called with each chunk's length.
+ * Streams a body into the content store as `blob`. `body` is only opened after containerd's
+ * STAT reply: a blob the store already has (in this namespace, or shared from another) is never
+ * fetched. Returns 'exists' in that case. Throws AgentError: a digest or size mismatch
+ * (INTERNAL, ingest aborted), containerd errors. `onBytes` is called with each chunk's length.
  */
 export async function writeBlob(
   client: ContainerdClient,
   blob: BlobToWrite,
-  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  body: Body | (() => Promise<Body>),
   opts: { lease: string; onBytes?: ((n: number) => void) | undefined; what: string; timeoutMs?: number | undefined },
 ): Promise<'written' | 'exists'> {
   const context = `containerd Content.Write ${blob.digest}`;
@@ -101,7 +104,8 @@ export async function writeBlob(
       offset += data.length;
       opts.onBytes?.(data.length);
     };
-    for await (const chunk of body) {
+    const source = typeof body === 'function' ? await body() : body;
+    for await (const chunk of source) {
       hash.update(chunk);
       pending.push(Buffer.from(chunk));
       pendingLen += chunk.length;
