@@ -29,7 +29,9 @@ import type {
   CreatedContainer, NetworkAttachment, WorkerSpec,
 } from '../runtime/container-runtime.js';
 import { initialContext, toErrorData } from './worker-context.js';
-import type { WorkerContext, WorkerEvent, WorkerInput, WorkerPullEvent } from './worker-types.js';
+import type {
+  CommandResult, WorkerContext, WorkerEvent, WorkerInput, WorkerPullEvent,
+} from './worker-types.js';
 
 /** Inputs of the invoked actors (what `runtimeActors` receives). */
 export interface NameInput { name: string }
@@ -136,17 +138,20 @@ export const workerMachine = setup({
     beginCommand: assign({
       pendingCommand: ({ event }) =>
         event.type === 'worker.pause' || event.type === 'worker.resume'
-          ? { requestId: event.requestId, type: event.type === 'worker.pause' ? 'pause' as const : 'resume' as const }
+          ? { requestId: event.requestId, type: event.type === 'worker.pause' ? 'pause' as const : 'resume' as const, at: event.at }
           : undefined,
     }),
+    touchResumed: assign({
+      lastUsedAt: ({ context }) => Math.max(context.lastUsedAt, context.pendingCommand?.at ?? 0),
+    }),
     commandOk: assign(({ context }) => ({
-      lastCommand: context.pendingCommand && { ...context.pendingCommand, ok: true },
+      lastCommand: context.pendingCommand && commandResult(context.pendingCommand, true),
       pendingCommand: undefined,
     })),
     commandFailed: assign(({ context, event }) => {
       const step = context.pendingCommand?.type === 'resume' ? 'resumeContainer' : 'pauseContainer';
       const error = errorOf(event, step);
-      return { lastCommand: context.pendingCommand && { ...context.pendingCommand, ok: false, error }, pendingCommand: undefined };
+      return { lastCommand: context.pendingCommand && commandResult(context.pendingCommand, false, error), pendingCommand: undefined };
     }),
     destroyDone: assign(({ context }) => ({
       lastCommand: destroyOutcome(context, true),
@@ -272,7 +277,7 @@ export const workerMachine = setup({
     resuming: {
       invoke: {
         src: 'resumeContainer', id: 'resumeContainer', input: nameOf,
-        onDone: { target: 'running', actions: ['commandOk', 'touch'] },
+        onDone: { target: 'running', actions: ['touchResumed', 'commandOk'] },
         onError: { target: 'paused', actions: 'commandFailed' },
       },
       on: {
@@ -315,7 +320,13 @@ function interrupted(context: WorkerContext, by: string): Partial<WorkerContext>
     message: `${context.pendingCommand.type} interrupted by ${by}`,
     step: context.pendingCommand.type === 'pause' ? 'pauseContainer' : 'resumeContainer',
   };
-  return { lastCommand: { ...context.pendingCommand, ok: false, error }, pendingCommand: undefined };
+  return { lastCommand: commandResult(context.pendingCommand, false, error), pendingCommand: undefined };
+}
+
+function commandResult(
+  pending: NonNullable<WorkerContext['pendingCommand']>, ok: boolean, error?: ErrorData,
+): CommandResult {
+  return error ? { requestId: pending.requestId, type: pending.type, ok, error } : { requestId: pending.requestId, type: pending.type, ok };
 }
 
 function exitedEarly(exitCode: number): ErrorData {

@@ -60,7 +60,7 @@ export interface WorkerContext {
   /** The error of the last failed release (teardown/stop/remove); set in `releaseFailed`. */
   releaseError?: ErrorData | undefined;
   /** The pause/resume in flight (set on entering pausing/resuming). */
-  pendingCommand?: { requestId: string; type: 'pause' | 'resume' } | undefined;
+  pendingCommand?: { requestId: string; type: 'pause' | 'resume'; at: number } | undefined;
   exitCode?: number | undefined;
   exitedAt?: number | undefined;
   oomKilled: boolean;
