@@ -23,7 +23,7 @@
  *   running, a failed resume stays paused. Resume also updates lastUsedAt (contract 1.3).
  * - `runtime.exited`/`runtime.oom` in running/pausing/paused/resuming → `stopped` (List: STOPPED).
  */
-import { assign, fromCallback, fromPromise, setup } from 'xstate';
+import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import type { ErrorData } from '../errors.js';
 import type {
   CreatedContainer, NetworkAttachment, WorkerSpec,
@@ -312,6 +312,8 @@ export const workerMachine = setup({
 
 /** The worker machine's type (for `provide()` and snapshots). */
 export type WorkerMachine = typeof workerMachine;
+/** A worker actor's snapshot. */
+export type WorkerSnapshot = SnapshotFrom<WorkerMachine>;
 
 function interrupted(context: WorkerContext, by: string): Partial<WorkerContext> {
   if (!context.pendingCommand) return {};
