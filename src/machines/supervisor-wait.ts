@@ -46,15 +46,20 @@ export function settle<T>(
   }
   return new Promise<T>((resolve, reject) => {
     let sub: { unsubscribe(): void } | undefined;
+    let settled = false;
     const finish = (outcome: NonNullable<Outcome<T>>) => {
+      if (settled) return;
+      settled = true;
       sub?.unsubscribe();
       signal?.removeEventListener('abort', aborted);
       if ('ok' in outcome) resolve(outcome.ok);
       else reject(outcome.err);
     };
     const aborted = () => {
+      // Stop watching first: what onAbort does to the actor is not this call's outcome.
+      const err = abortError(signal!, what);
+      finish({ err });
       onAbort?.();
-      finish({ err: abortError(signal!, what) });
     };
     signal?.addEventListener('abort', aborted, { once: true });
     sub = actor.subscribe({
@@ -64,6 +69,7 @@ export function settle<T>(
       },
       error: (err) => finish({ err: new AgentError('INTERNAL', `${what}: worker crashed: ${String(err)}`, { cause: err }) }),
     });
+    if (settled) sub.unsubscribe();
     // The actor may have moved between the first check and subscribing (it never does
     // synchronously, but be exact).
     const now = check(actor.getSnapshot());

@@ -183,9 +183,9 @@ export class WorkerSupervisor implements SupervisorAdmin {
     let owned = this.byOwner.get(entry.ownerId);
     if (!owned) this.byOwner.set(entry.ownerId, (owned = new Set()));
     owned.add(name);
-    actor.start();
     this.track(name, entry, actor.getSnapshot());
     if (this.listeners.size > 0) this.emit({ type: 'added', view: workerView(actor.getSnapshot()) });
+    actor.start();
     return actor;
   }
 
