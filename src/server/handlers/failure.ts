@@ -15,12 +15,13 @@ const CALLER_SIDE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 ]);
 
 /**
- * `err` with `prefix: ` in front of its message when it is a runtime-side AgentError. Other
- * AgentErrors and non-AgentErrors (bugs, reported generically by status.ts) are returned as
- * they are. Pure.
+ * `err` with `prefix: ` in front of its message when it is a runtime-side AgentError (unless
+ * the message already starts with it). Other AgentErrors and non-AgentErrors (bugs, reported
+ * generically by status.ts) are returned as they are. Pure.
  */
 export function withFailurePrefix(prefix: string, err: unknown): unknown {
   if (!(err instanceof AgentError) || CALLER_SIDE.has(err.code)) return err;
+  if (err.message.startsWith(`${prefix}: `)) return err;
   const opts = err.step === undefined ? { cause: err } : { cause: err, step: err.step };
   return new AgentError(err.code, `${prefix}: ${err.message}`, opts);
 }
