@@ -28,6 +28,8 @@ export interface MetricSources {
   workerStates?: (() => Iterable<string>) | undefined;
   /** Queued operations per limiter class. */
   limiterQueued?: (() => Record<string, number>) | undefined;
+  /** Top-level states always exported (0 when empty); overrides `MetricsOptions.knownStates`. */
+  knownStates?: readonly string[] | undefined;
 }
 
 export interface AgentMetrics {
@@ -132,7 +134,7 @@ function agentMetrics(registry: Registry, sources: MetricSources, knownStates: r
     workers: new Gauge({
       name: 'esb_agent_workers', help: 'Live workers by top-level machine state.', labelNames: ['state'] as const, registers,
       collect() {
-        const counts = new Map<string, number>(knownStates.map((s) => [s, 0]));
+        const counts = new Map<string, number>((sources.knownStates ?? knownStates).map((s) => [s, 0]));
         for (const state of sources.workerStates?.() ?? []) {
           const top = state.split('.')[0] ?? state;
           counts.set(top, (counts.get(top) ?? 0) + 1);

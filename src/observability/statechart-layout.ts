@@ -35,7 +35,7 @@ export interface Statechart {
   edges: LaidOutEdge[];
 }
 
-const LAYER_GAP = 46;
+const LAYER_GAP = 34;
 const NODE_GAP = 28;
 const SIDE = 150;
 const CHILD_H = 24;

@@ -124,7 +124,7 @@
     if (rec.kind === 'transition') {
       span.className = 'tr';
       span.textContent = (rec.from || '∅') + ' → ' + rec.to;
-      var why = document.createElement('span'); why.className = 'muted ev'; why.textContent = '  ' + rec.type;
+      var why = document.createElement('span'); why.className = 'muted ev'; why.textContent = '  ' + window.Statechart.eventLabel(rec.type);
       span.appendChild(why);
     } else {
       span.className = 'ev';

@@ -61,9 +61,28 @@
           x.label.setAttribute('class', 'edge-label edge' + (hot ? ' out' : ''));
           x.path.setAttribute('marker-end', hot ? 'url(#arrow-hot)' : 'url(#arrow)');
         });
+        scrollTo(svg, nodes[state] || nodes[top]);
       },
     };
   }
 
-  window.Statechart = { render: render };
+  /** Scrolls the chart's container so the highlighted state is in view. */
+  function scrollTo(svg, node) {
+    var wrap = svg.parentNode;
+    if (!node || !wrap || wrap.scrollHeight <= wrap.clientHeight) return;
+    var box = node.getBoundingClientRect();
+    var outer = wrap.getBoundingClientRect();
+    if (box.top < outer.top || box.bottom > outer.bottom) {
+      wrap.scrollTop += box.top - outer.top - (outer.height - box.height) / 2;
+    }
+  }
+
+  /** Short label for an event type, as the agent labels transitions. */
+  function eventLabel(type) {
+    var m = /^xstate\.(done|error)\.actor\.(.+)$/.exec(type || '');
+    if (m) return m[2] + (m[1] === 'done' ? ' ✓' : ' ✗');
+    return type === '' ? 'always' : type;
+  }
+
+  window.Statechart = { eventLabel: eventLabel, render: render };
 })();
