@@ -166,15 +166,15 @@ export function createInvoker(deps: InvokerDeps): ProxyInvoker {
     let release: (() => void) | undefined;
     try {
       scope.phase = `waiting for the previous invocation of worker ${handle.name}`;
-      release = await slot.gate.acquire(scope.signal);
+      release = slot.gate.tryAcquire() ?? await slot.gate.acquire(scope);
       ev.queuedMs = performance.now() - t0;
-      await ensureRunning(handle, scope);
+      const view = await ensureRunning(handle, scope);
       handle.touch();
       const t1 = performance.now();
       const out = await sendInvocation({
         worker: handle.name, path, headers, payload: req.payload, maxResponseBytes, backoffMs,
-        client: async () => {
-          const v = await ensureRunning(handle, scope);
+        client: async (attempt) => {
+          const v = attempt === 1 ? view : await ensureRunning(handle, scope);
           return pool.client(handle.name, `http://${v.ipAddress}:${v.port || 8080}`);
         },
       }, scope);
