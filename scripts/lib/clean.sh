@@ -49,6 +49,8 @@ clean_docker() {
   imgs=$(d images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -E '^(127\.0\.0\.1:5000/)?esb/' || true)
   [ -n "$imgs" ] && { d rmi -f $imgs >/dev/null 2>&1; log "removed docker images: $(echo $imgs)"; }
   for net in $(d network ls --format '{{.Name}}' 2>/dev/null | grep -E "$ESB_DOCKER_NET_RE"); do
+    ids=$(d network inspect -f '{{range $id, $c := .Containers}}{{$id}} {{end}}' "$net" 2>/dev/null)
+    [ -n "${ids// /}" ] && { d rm -f $ids >/dev/null 2>&1; log "removed docker containers on $net: $(echo $ids | cut -c1-12)"; }
     d network rm "$net" >/dev/null 2>&1 && log "removed docker network $net"
   done
 }
@@ -121,7 +123,9 @@ stop_daemons() {
   stop_pid registry docker-registry 15
   if our_pid dockerd dockerd >/dev/null; then
     stop_pid dockerd dockerd 30
-    ip link del docker0 2>/dev/null && log "removed bridge docker0"
+    for br in docker0 $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^br-[0-9a-f]{12}$'); do
+      ip link del "$br" 2>/dev/null && log "removed bridge $br (dockerd recreates it on start)"
+    done
     ctr_ok && c namespaces rm moby >/dev/null 2>&1
     rm_cgroups docker
   fi
