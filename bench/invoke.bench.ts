@@ -1,10 +1,12 @@
 /**
- * InvokeWorker proxy bench: proxied (through the Invoker) vs direct HTTP (an undici Client per
- * worker, the same keep-alive discipline) to the same workers, in one run, interleaved.
+ * InvokeWorker proxy bench: direct HTTP (an undici Client per worker, the same keep-alive
+ * discipline) vs proxied through the Invoker in-process vs proxied through the real gRPC
+ * server (InvokeWorker over grpc-js, agent in its own process), to the same workers, in one
+ * run, interleaved.
  *
  * Workers: 8 local echo servers on 127.0.0.2 … 127.0.0.9 (loopback aliases), in a child
  * process so they do not share the measuring event loop. Each answers the request body back
- * (1 KiB), like the echo worker's round trip. Both paths send one request at a time per
+ * (1 KiB), like the echo worker's round trip. Every path sends one request at a time per
  * worker (the Invoker's gate; the direct Client's single pipelined-1 connection).
  *
  * Run: npx tsx bench/invoke.bench.ts  → bench/results/invoke.json + invoke.md
@@ -18,9 +20,15 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
+import * as grpc from '@grpc/grpc-js';
+import { pino } from 'pino';
 import { createInvoker, type ProxyInvoker } from '../src/invoke/invoker.js';
 import type { InvokeRequest } from '../src/invoke/invoke-api.js';
+import { grpcMessageLimits } from '../src/invoke/message-limits.js';
+import type { Supervisor } from '../src/machines/supervisor-api.js';
+import { createGrpcServer } from '../src/server/server.js';
 import { FakeSupervisor, FakeWorker } from '../test/invoke/helpers/fake-supervisor.js';
+import { connectAgent } from '../test/server/helpers/agent-client.js';
 
 const WORKERS = 8;
 const PORT = Number(process.env.BENCH_INVOKE_PORT ?? 18_000 + (process.pid % 1000));
@@ -54,14 +62,52 @@ async function serve(): Promise<void> {
   process.on('disconnect', () => { for (const s of servers) s.close(); process.exit(0); });
 }
 
-function startWorkers(): Promise<ChildProcess> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+/** Child process: the agent's gRPC server with the Invoker in front of the 8 workers. */
+async function serveAgent(): Promise<void> {
+  const sup = workerSupervisor();
+  const invoker = createInvoker({ supervisor: sup });
+  const limits = grpcMessageLimits();
+  const agent = createGrpcServer({
+    supervisor: sup as unknown as Supervisor, invoker, log: pino({ level: 'silent' }),
+    tls: { disabled: true, certPath: '', keyPath: '', caPath: '' }, reflection: false,
+    maxReceiveMessageBytes: limits.maxReceiveMessageLength, maxSendMessageBytes: limits.maxSendMessageLength,
+  });
+  const port = await agent.bind('127.0.0.1', 0);
+  agent.setServing(true);
+  process.send?.(port);
+  process.on('disconnect', () => void agent.shutdown(1000).then(() => invoker.close()).then(() => process.exit(0)));
+}
+
+function startChild(role: string): Promise<{ child: ChildProcess; message: unknown }> {
+  const child = fork(fileURLToPath(import.meta.url), [role], {
     stdio: 'inherit', env: { ...process.env, BENCH_INVOKE_PORT: String(PORT) },
   });
   return new Promise((resolve, reject) => {
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`echo workers exited (${code})`)));
+    child.once('message', (message) => resolve({ child, message }));
+    child.once('exit', (code) => reject(new Error(`${role} child exited (${code})`)));
   });
+}
+
+function workerSupervisor(): FakeSupervisor {
+  const sup = new FakeSupervisor();
+  HOSTS.forEach((h, i) => sup.add(new FakeWorker(`bench-w${i}`, OWNER, h, PORT)));
+  return sup;
+}
+
+function grpcCalls(port: number): { call: Call; close: () => Promise<void> } {
+  const client = connectAgent(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    'grpc.max_receive_message_length': grpcMessageLimits().maxSendMessageLength,
+  });
+  const reqs = HOSTS.map((_, i) => ({
+    container_id: `bench-w${i}`, owner_id: OWNER, path: '', payload: PAYLOAD,
+    headers: { 'content-type': 'application/json' }, timeout_ms: 30_000,
+  }));
+  const call: Call = async (w) => {
+    const out = await client.ok<{ status_code: number; body: Buffer }>('InvokeWorker', reqs[w]!);
+    if (out.status_code !== 200 || out.body.length !== PAYLOAD.length) throw new Error(`grpc: bad answer ${out.status_code}`);
+    return out.body.length;
+  };
+  return { call, close: async () => client.close() };
 }
 
 function directCalls(): { call: Call; close: () => Promise<void> } {
@@ -76,8 +122,7 @@ function directCalls(): { call: Call; close: () => Promise<void> } {
 }
 
 function proxiedCalls(): { call: Call; close: () => Promise<void>; invoker: ProxyInvoker } {
-  const sup = new FakeSupervisor();
-  HOSTS.forEach((h, i) => sup.add(new FakeWorker(`bench-w${i}`, OWNER, h, PORT)));
+  const sup = workerSupervisor();
   const invoker = createInvoker({ supervisor: sup });
   const reqs: InvokeRequest[] = HOSTS.map((_, i) => ({
     containerId: `bench-w${i}`, ownerId: OWNER, path: '', payload: PAYLOAD,
@@ -130,59 +175,70 @@ async function throughput(call: Call, ms: number): Promise<{ perSec: number; cpu
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-interface LatencyRow { callers: number; mode: 'direct' | 'proxied'; p50Ms: number; p99Ms: number; n: number }
+type Mode = 'direct' | 'proxied' | 'grpc';
+const MODES: readonly Mode[] = ['direct', 'proxied', 'grpc'];
+interface LatencyRow { callers: number; mode: Mode; p50Ms: number; p99Ms: number; n: number }
+
+/** The modes in a rotating order per round, so none always runs first. */
+function order(round: number): Mode[] {
+  return MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
+}
 
 async function main(): Promise<void> {
-  const child = await startWorkers();
+  const workers = await startChild('--serve');
+  const agentChild = await startChild('--serve-agent');
   const direct = directCalls();
   const proxied = proxiedCalls();
-  const modes = { direct: direct.call, proxied: proxied.call } as const;
+  const viaGrpc = grpcCalls(Number(agentChild.message));
+  const calls: Record<Mode, Call> = { direct: direct.call, proxied: proxied.call, grpc: viaGrpc.call };
   try {
-    for (const m of Object.values(modes)) { await latency(m, 1, 500); await throughput(m, 500); } // warm-up
+    for (const m of MODES) { await latency(calls[m], 1, 500); await throughput(calls[m], 500); } // warm-up
     const lat: Record<string, number[]> = {};
-    const tput: Record<string, number[]> = { direct: [], proxied: [] };
-    const cpu: Record<string, number[]> = { direct: [], proxied: [] };
+    const tput: Record<Mode, number[]> = { direct: [], proxied: [], grpc: [] };
+    const cpu: Record<Mode, number[]> = { direct: [], proxied: [], grpc: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const callers of [1, 16]) {
-        for (const [mode, call] of r % 2 === 0 ? Object.entries(modes) : Object.entries(modes).reverse()) {
-          (lat[`${mode}:${callers}`] ??= []).push(...await latency(call, callers, LATENCY_N));
-        }
+        for (const mode of order(r)) (lat[`${mode}:${callers}`] ??= []).push(...await latency(calls[mode], callers, LATENCY_N));
       }
-      for (const [mode, call] of r % 2 === 0 ? Object.entries(modes) : Object.entries(modes).reverse()) {
-        const t = await throughput(call, THROUGHPUT_MS);
-        tput[mode]!.push(t.perSec);
-        cpu[mode]!.push(t.cpuUs);
+      for (const mode of order(r)) {
+        const t = await throughput(calls[mode], THROUGHPUT_MS);
+        tput[mode].push(t.perSec);
+        cpu[mode].push(t.cpuUs);
       }
     }
     const rows: LatencyRow[] = [];
     for (const callers of [1, 16]) {
-      for (const mode of ['direct', 'proxied'] as const) {
+      for (const mode of MODES) {
         const s = (lat[`${mode}:${callers}`] ?? []).sort((a, b) => a - b);
         rows.push({ callers, mode, p50Ms: round3(percentile(s, 50)), p99Ms: round3(percentile(s, 99)), n: s.length });
       }
     }
-    const find = (c: number, m: string): LatencyRow => rows.find((x) => x.callers === c && x.mode === m)!;
-    const added1 = round3(find(1, 'proxied').p50Ms - find(1, 'direct').p50Ms);
-    const added16 = round3(find(16, 'proxied').p50Ms - find(16, 'direct').p50Ms);
-    const tDirect = Math.round(median(tput.direct!));
-    const tProxied = Math.round(median(tput.proxied!));
-    const ratio = round3(tProxied / tDirect);
-    const cpuDirect = round3(median(cpu.direct!));
-    const cpuProxied = round3(median(cpu.proxied!));
+    const p50 = (c: number, m: Mode): number => rows.find((x) => x.callers === c && x.mode === m)!.p50Ms;
+    const added = (m: Mode) => ({ callers1: round3(p50(1, m) - p50(1, 'direct')), callers16: round3(p50(16, m) - p50(16, 'direct')) });
+    const perSec = (m: Mode): number => Math.round(median(tput[m]));
+    const ratio = (m: Mode): number => round3(perSec(m) / perSec('direct'));
     const result = {
       bench: 'invoke', at: new Date().toISOString(), node: process.version, cpus: os.cpus().length,
       loadavg: os.loadavg().map(round3),
       setup: {
-        workers: `${WORKERS} local echo HTTP servers on 127.0.0.2-9:${PORT} in a child process (not RIE)`,
-        payloadBytes: PAYLOAD.length, proxied: 'createInvoker() in-process with a fake supervisor (no gRPC)',
-        direct: 'undici Client per worker, pipelining 1, keep-alive', rounds: ROUNDS, latencyNPerRound: LATENCY_N,
-        throughputMsPerRound: THROUGHPUT_MS, throughputCallers: WORKERS * 2,
+        workers: `${WORKERS} local echo HTTP servers on 127.0.0.2-9:${PORT} in a child process (not RIE, not containers)`,
+        payloadBytes: PAYLOAD.length,
+        direct: 'undici Client per worker, pipelining 1, keep-alive',
+        proxied: 'createInvoker() in the bench process with a fake supervisor (no gRPC)',
+        grpc: 'InvokeWorker through createGrpcServer() + createInvoker() in a second child process, grpc-js client, insecure, one channel',
+        rounds: ROUNDS, latencyNPerRound: LATENCY_N, throughputMsPerRound: THROUGHPUT_MS, throughputCallers: WORKERS * 2,
       },
       latency: rows,
-      addedP50Ms: { callers1: added1, callers16: added16 },
-      throughput: { directPerSec: tDirect, proxiedPerSec: tProxied, ratio, roundsDirect: tput.direct!.map(Math.round), roundsProxied: tput.proxied!.map(Math.round),
-        cpuUsPerCallDirect: cpuDirect, cpuUsPerCallProxied: cpuProxied, addedCpuUsPerCall: round3(cpuProxied - cpuDirect) },
-      targets: { addedP50MaxMs: 0.5, addedP50Met: added1 <= 0.5, throughputRatioMin: 0.7, throughputMet: ratio >= 0.7 },
+      addedP50Ms: { proxied: added('proxied'), grpc: added('grpc') },
+      throughput: Object.fromEntries(MODES.map((m) => [m, {
+        perSec: perSec(m), ratioToDirect: ratio(m), rounds: tput[m].map(Math.round),
+        benchProcessCpuUsPerCall: round3(median(cpu[m])),
+      }])),
+      targets: {
+        addedP50MaxMs: 0.5, throughputRatioMin: 0.7,
+        proxied: { addedP50Met: added('proxied').callers1 <= 0.5, throughputMet: ratio('proxied') >= 0.7 },
+        grpc: { addedP50Met: added('grpc').callers1 <= 0.5, throughputMet: ratio('grpc') >= 0.7 },
+      },
     };
     const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
     mkdirSync(out, { recursive: true });
@@ -192,23 +248,37 @@ async function main(): Promise<void> {
   } finally {
     await direct.close();
     await proxied.close();
-    child.disconnect();
+    await viaGrpc.close();
+    workers.child.disconnect();
+    agentChild.child.disconnect();
   }
 }
 
-function markdown(r: { at: string; node: string; cpus: number; loadavg: number[]; setup: { workers: string; proxied: string; direct: string }; addedP50Ms: { callers1: number; callers16: number }; throughput: { directPerSec: number; proxiedPerSec: number; ratio: number; cpuUsPerCallDirect: number; cpuUsPerCallProxied: number }; targets: { addedP50Met: boolean; throughputMet: boolean } }, rows: LatencyRow[]): string {
-  const lines = [
+interface Summary {
+  at: string; node: string; cpus: number; loadavg: number[];
+  setup: Record<string, unknown>;
+  addedP50Ms: Record<string, { callers1: number; callers16: number }>;
+  throughput: Record<string, { perSec: number; ratioToDirect: number; benchProcessCpuUsPerCall: number }>;
+  targets: Record<string, unknown>;
+}
+
+function markdown(r: Summary, rows: LatencyRow[]): string {
+  const t = r.throughput;
+  return [
     '# Invoke proxy bench', '',
-    `${r.at}, Node ${r.node}, ${r.cpus} CPUs, load ${r.loadavg.join(' ')}.`, '',
-    `- Workers: ${r.setup.workers}`, `- Proxied: ${r.setup.proxied}`, `- Direct: ${r.setup.direct}`, '',
+    `${r.at}, Node ${r.node}, ${r.cpus} CPUs, load average at the end ${r.loadavg.join(' ')} (other work shares the machine).`, '',
+    ...['workers', 'direct', 'proxied', 'grpc'].map((k) => `- ${k}: ${String(r.setup[k])}`),
+    `- 1 KiB echo; ${String(r.setup.rounds)} interleaved rounds; latency ${String(r.setup.latencyNPerRound)} calls per round and mode; throughput ${String(r.setup.throughputMsPerRound)} ms per round and mode with 16 callers (2 per worker).`, '',
     '| callers | mode | p50 ms | p99 ms | n |', '|---|---|---|---|---|',
     ...rows.map((x) => `| ${x.callers} | ${x.mode} | ${x.p50Ms} | ${x.p99Ms} | ${x.n} |`), '',
-    `Added p50: ${r.addedP50Ms.callers1} ms (1 caller), ${r.addedP50Ms.callers16} ms (16 callers); target ≤ 0.5 ms: ${r.targets.addedP50Met ? 'met' : 'NOT met'}.`, '',
-    `Throughput across 8 workers (16 callers): direct ${r.throughput.directPerSec}/s, proxied ${r.throughput.proxiedPerSec}/s, ratio ${r.throughput.ratio}; target ≥ 0.7: ${r.targets.throughputMet ? 'met' : 'NOT met'}.`, '',
-    `Client-process CPU per call (medians): direct ${r.throughput.cpuUsPerCallDirect} µs, proxied ${r.throughput.cpuUsPerCallProxied} µs.`, '',
-  ];
-  return lines.join('\n');
+    '| added p50 vs direct | 1 caller | 16 callers |', '|---|---|---|',
+    ...Object.entries(r.addedP50Ms).map(([m, a]) => `| ${m} | ${a.callers1} ms | ${a.callers16} ms |`), '',
+    '| throughput, 8 workers | calls/s (median) | ratio to direct | bench-process CPU µs/call |', '|---|---|---|---|',
+    ...Object.entries(t).map(([m, x]) => `| ${m} | ${x.perSec} | ${x.ratioToDirect} | ${x.benchProcessCpuUsPerCall} |`), '',
+    `Targets (added p50 ≤ 0.5 ms with 1 caller; throughput ≥ 0.7 × direct): ${JSON.stringify(r.targets)}`, '',
+  ].join('\n');
 }
 
 if (process.argv.includes('--serve')) void serve();
+else if (process.argv.includes('--serve-agent')) void serveAgent();
 else await main();
