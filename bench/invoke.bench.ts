@@ -23,7 +23,7 @@ import { Client } from 'undici';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { createInvoker, type ProxyInvoker } from '../src/invoke/invoker.js';
-import type { InvokeRequest } from '../src/invoke/invoke-api.js';
+import type { Invoker, InvokeRequest } from '../src/invoke/invoke-api.js';
 import { grpcMessageLimits } from '../src/invoke/message-limits.js';
 import type { Supervisor } from '../src/machines/supervisor-api.js';
 import { createGrpcServer } from '../src/server/server.js';
@@ -50,6 +50,7 @@ async function serve(): Promise<void> {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
+        if (body.length === 4 && body.toString() === 'hang') return; // never answers (timeout accuracy)
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
         res.end(body);
       });
@@ -62,10 +63,15 @@ async function serve(): Promise<void> {
   process.on('disconnect', () => { for (const s of servers) s.close(); process.exit(0); });
 }
 
-/** Child process: the agent's gRPC server with the Invoker in front of the 8 workers. */
-async function serveAgent(): Promise<void> {
+/**
+ * Child process: the agent's gRPC server with the Invoker in front of the 8 workers, or with
+ * `nullInvoker` an invoker that answers the payload back without any HTTP (the gRPC hop alone).
+ */
+async function serveAgent(nullInvoker: boolean): Promise<void> {
   const sup = workerSupervisor();
-  const invoker = createInvoker({ supervisor: sup });
+  const invoker: Invoker = nullInvoker
+    ? { invoke: async (r) => ({ statusCode: 200, headers: {}, body: r.payload }), close: async () => undefined }
+    : createInvoker({ supervisor: sup });
   const limits = grpcMessageLimits();
   const agent = createGrpcServer({
     supervisor: sup as unknown as Supervisor, invoker, log: pino({ level: 'silent' }),
@@ -175,9 +181,27 @@ async function throughput(call: Call, ms: number): Promise<{ perSec: number; cpu
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-type Mode = 'direct' | 'proxied' | 'grpc';
-const MODES: readonly Mode[] = ['direct', 'proxied', 'grpc'];
+type Mode = 'direct' | 'proxied' | 'grpc' | 'grpcHopOnly';
+const MODES: readonly Mode[] = ['direct', 'proxied', 'grpc', 'grpcHopOnly'];
 interface LatencyRow { callers: number; mode: Mode; p50Ms: number; p99Ms: number; n: number }
+
+/**
+ * How close DEADLINE_EXCEEDED comes to the requested timeout: `n` sequential proxied calls to a
+ * worker that never answers, with `timeout_ms` = `ms`; overshoot = elapsed − requested.
+ */
+async function timeoutAccuracy(invoker: ProxyInvoker, ms: number, n: number) {
+  const over: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const err = await invoker.invoke({ containerId: `bench-w${i % WORKERS}`, ownerId: OWNER, path: '', payload: Buffer.from('hang'), headers: {}, timeoutMs: ms }, {})
+      .then(() => undefined, (e: unknown) => e as { code?: string });
+    if (err?.code !== 'DEADLINE_EXCEEDED') throw new Error(`timeout accuracy: expected DEADLINE_EXCEEDED, got ${String(err?.code)}`);
+    over.push(performance.now() - t - ms);
+  }
+  over.sort((a, b) => a - b);
+  const max = over[over.length - 1] ?? Number.NaN;
+  return { requestedMs: ms, calls: n, p50OvershootMs: round3(percentile(over, 50)), maxOvershootMs: round3(max), maxWithinTenPercent: max <= ms * 0.1 };
+}
 
 /** The modes in a rotating order per round, so none always runs first. */
 function order(round: number): Mode[] {
@@ -187,15 +211,17 @@ function order(round: number): Mode[] {
 async function main(): Promise<void> {
   const workers = await startChild('--serve');
   const agentChild = await startChild('--serve-agent');
+  const nullAgentChild = await startChild('--serve-agent-null');
   const direct = directCalls();
   const proxied = proxiedCalls();
   const viaGrpc = grpcCalls(Number(agentChild.message));
-  const calls: Record<Mode, Call> = { direct: direct.call, proxied: proxied.call, grpc: viaGrpc.call };
+  const hopOnly = grpcCalls(Number(nullAgentChild.message));
+  const calls: Record<Mode, Call> = { direct: direct.call, proxied: proxied.call, grpc: viaGrpc.call, grpcHopOnly: hopOnly.call };
   try {
     for (const m of MODES) { await latency(calls[m], 1, 500); await throughput(calls[m], 500); } // warm-up
     const lat: Record<string, number[]> = {};
-    const tput: Record<Mode, number[]> = { direct: [], proxied: [], grpc: [] };
-    const cpu: Record<Mode, number[]> = { direct: [], proxied: [], grpc: [] };
+    const tput: Record<Mode, number[]> = { direct: [], proxied: [], grpc: [], grpcHopOnly: [] };
+    const cpu: Record<Mode, number[]> = { direct: [], proxied: [], grpc: [], grpcHopOnly: [] };
     for (let r = 0; r < ROUNDS; r++) {
       for (const callers of [1, 16]) {
         for (const mode of order(r)) (lat[`${mode}:${callers}`] ??= []).push(...await latency(calls[mode], callers, LATENCY_N));
@@ -206,6 +232,7 @@ async function main(): Promise<void> {
         cpu[mode].push(t.cpuUs);
       }
     }
+    const accuracy = await timeoutAccuracy(proxied.invoker, 500, 10);
     const rows: LatencyRow[] = [];
     for (const callers of [1, 16]) {
       for (const mode of MODES) {
@@ -226,14 +253,17 @@ async function main(): Promise<void> {
         direct: 'undici Client per worker, pipelining 1, keep-alive',
         proxied: 'createInvoker() in the bench process with a fake supervisor (no gRPC)',
         grpc: 'InvokeWorker through createGrpcServer() + createInvoker() in a second child process, grpc-js client, insecure, one channel',
+        grpcHopOnly: 'the same gRPC server and client with an invoker that echoes the payload without HTTP (cost of the gRPC hop alone; its "added" figures are vs direct HTTP, for scale)',
         rounds: ROUNDS, latencyNPerRound: LATENCY_N, throughputMsPerRound: THROUGHPUT_MS, throughputCallers: WORKERS * 2,
       },
       latency: rows,
-      addedP50Ms: { proxied: added('proxied'), grpc: added('grpc') },
+      addedP50Ms: { proxied: added('proxied'), grpc: added('grpc'), grpcHopOnly: added('grpcHopOnly'),
+        grpcMinusHop: { callers1: round3(p50(1, 'grpc') - p50(1, 'grpcHopOnly')), callers16: round3(p50(16, 'grpc') - p50(16, 'grpcHopOnly')) } },
       throughput: Object.fromEntries(MODES.map((m) => [m, {
         perSec: perSec(m), ratioToDirect: ratio(m), rounds: tput[m].map(Math.round),
         benchProcessCpuUsPerCall: round3(median(cpu[m])),
       }])),
+      timeoutAccuracy: accuracy,
       targets: {
         addedP50MaxMs: 0.5, throughputRatioMin: 0.7,
         proxied: { addedP50Met: added('proxied').callers1 <= 0.5, throughputMet: ratio('proxied') >= 0.7 },
@@ -249,8 +279,10 @@ async function main(): Promise<void> {
     await direct.close();
     await proxied.close();
     await viaGrpc.close();
+    await hopOnly.close();
     workers.child.disconnect();
     agentChild.child.disconnect();
+    nullAgentChild.child.disconnect();
   }
 }
 
@@ -260,6 +292,7 @@ interface Summary {
   addedP50Ms: Record<string, { callers1: number; callers16: number }>;
   throughput: Record<string, { perSec: number; ratioToDirect: number; benchProcessCpuUsPerCall: number }>;
   targets: Record<string, unknown>;
+  timeoutAccuracy: { requestedMs: number; calls: number; p50OvershootMs: number; maxOvershootMs: number; maxWithinTenPercent: boolean };
 }
 
 function markdown(r: Summary, rows: LatencyRow[]): string {
@@ -267,7 +300,7 @@ function markdown(r: Summary, rows: LatencyRow[]): string {
   return [
     '# Invoke proxy bench', '',
     `${r.at}, Node ${r.node}, ${r.cpus} CPUs, load average at the end ${r.loadavg.join(' ')} (other work shares the machine).`, '',
-    ...['workers', 'direct', 'proxied', 'grpc'].map((k) => `- ${k}: ${String(r.setup[k])}`),
+    ...['workers', 'direct', 'proxied', 'grpc', 'grpcHopOnly'].map((k) => `- ${k}: ${String(r.setup[k])}`),
     `- 1 KiB echo; ${String(r.setup.rounds)} interleaved rounds; latency ${String(r.setup.latencyNPerRound)} calls per round and mode; throughput ${String(r.setup.throughputMsPerRound)} ms per round and mode with 16 callers (2 per worker).`, '',
     '| callers | mode | p50 ms | p99 ms | n |', '|---|---|---|---|---|',
     ...rows.map((x) => `| ${x.callers} | ${x.mode} | ${x.p50Ms} | ${x.p99Ms} | ${x.n} |`), '',
@@ -275,10 +308,12 @@ function markdown(r: Summary, rows: LatencyRow[]): string {
     ...Object.entries(r.addedP50Ms).map(([m, a]) => `| ${m} | ${a.callers1} ms | ${a.callers16} ms |`), '',
     '| throughput, 8 workers | calls/s (median) | ratio to direct | bench-process CPU µs/call |', '|---|---|---|---|',
     ...Object.entries(t).map(([m, x]) => `| ${m} | ${x.perSec} | ${x.ratioToDirect} | ${x.benchProcessCpuUsPerCall} |`), '',
+    `Timeout accuracy (proxied, timeout_ms ${r.timeoutAccuracy.requestedMs}, ${r.timeoutAccuracy.calls} calls to a worker that never answers): DEADLINE_EXCEEDED after +${r.timeoutAccuracy.p50OvershootMs} ms (p50), +${r.timeoutAccuracy.maxOvershootMs} ms (max); within 10 %: ${r.timeoutAccuracy.maxWithinTenPercent}.`, '',
     `Targets (added p50 ≤ 0.5 ms with 1 caller; throughput ≥ 0.7 × direct): ${JSON.stringify(r.targets)}`, '',
   ].join('\n');
 }
 
 if (process.argv.includes('--serve')) void serve();
-else if (process.argv.includes('--serve-agent')) void serveAgent();
+else if (process.argv.includes('--serve-agent')) void serveAgent(false);
+else if (process.argv.includes('--serve-agent-null')) void serveAgent(true);
 else await main();
