@@ -94,14 +94,7 @@ async function assemble(config: Config, log: Logger, opts: StartAgentOptions, cl
   });
   const invoker = obs.instrumentInvoker(opts.invoker ? opts.invoker(proxy) : proxy);
   closers.push(() => invoker.close());
-  const grpc = createGrpcServer({
-    supervisor, invoker, log: log.child({ component: 'grpc' }),
-    tls: { disabled: config.tls.disabled, certPath: config.tls.certPath, keyPath: config.tls.keyPath, caPath: config.tls.caCertPath },
-    reflection: config.grpc.reflection,
-    maxReceiveMessageBytes: config.grpc.maxReceiveBytes,
-    maxSendMessageBytes: config.grpc.maxSendBytes,
-    hooks: chainHooks(obs.hooks, opts.rpcHooks),
-  });
+  const grpc = buildGrpcServer(config, log, supervisor, invoker, chainHooks(obs.hooks, opts.rpcHooks));
   closers.push(() => grpc.shutdown(0));
   const grpcPort = await grpc.bind(config.grpc.host, config.grpc.port);
   let serving = false;
@@ -116,6 +109,17 @@ async function assemble(config: Config, log: Logger, opts: StartAgentOptions, cl
   if (opts.signal?.aborted) void stop('abort signal');
   opts.signal?.addEventListener('abort', () => void stop('abort signal'), { once: true });
   return { config, log, runtime, supervisor, grpcPort, httpPort: http.port, stop: (reason) => stop(reason) };
+}
+
+/** The gRPC server with the TLS, reflection and size settings of `config`. @throws AgentError (TLS files). */
+function buildGrpcServer(config: Config, log: Logger, supervisor: WorkerSupervisor, invoker: Invoker, hooks: RpcHooks): AgentGrpcServer {
+  return createGrpcServer({
+    supervisor, invoker, log: log.child({ component: 'grpc' }), hooks,
+    tls: { disabled: config.tls.disabled, certPath: config.tls.certPath, keyPath: config.tls.keyPath, caPath: config.tls.caCertPath },
+    reflection: config.grpc.reflection,
+    maxReceiveMessageBytes: config.grpc.maxReceiveBytes,
+    maxSendMessageBytes: config.grpc.maxSendBytes,
+  });
 }
 
 /** Worker machine with the runtime actors, limiter and supervisor; every actor is observed. */

@@ -74,6 +74,12 @@ describe('startAgent', () => {
     expect((await client.call('InvokeWorker', ref)).error?.code).toBe(grpc.status.NOT_FOUND);
     const runtime = agent.runtime as SimulatedRuntime;
     await expect.poll(() => runtime.snapshotState().containers.length, { timeout: 10_000 }).toBe(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${agent.httpPort}/metrics`)).text();
+    const handled = (method: string, code: string) => metrics.split('\n').find((l) =>
+      l.startsWith('grpc_server_handled_total{') && l.includes(`grpc_method="${method}"`) && l.includes(`grpc_code="${code}"`));
+    expect(handled('EnsureContainer', 'OK')).toMatch(/ 1$/);
+    expect(handled('PauseContainer', 'FailedPrecondition')).toMatch(/ 1$/);
+    expect(handled('InvokeWorker', 'NotFound')).toMatch(/ 1$/);
   });
 
   it('turns health NOT_SERVING and refuses new calls after stop', async () => {
