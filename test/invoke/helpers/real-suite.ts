@@ -127,6 +127,16 @@ export function defineRealWorkerSuite(label: string, slug: string, skip: boolean
       expect(after.rejected - before.rejected).toBe(0);
     });
 
+    it('returns UNAVAILABLE (outcome unknown) when the worker crashes during the invocation, then NOT_FOUND', async () => {
+      const err = await rejection(invoker.invoke(req({ crash: true, exitCode: 3 }), {}));
+      expect(err.code).toBe('UNAVAILABLE');
+      expect(err.message).toContain('outcome is unknown');
+      handle.set('stopped', { exitCode: 3 });
+      const stopped = await rejection(invoker.invoke(req({}), {}));
+      expect(stopped).toMatchObject({ code: 'NOT_FOUND' });
+      expect(stopped.message).toContain('exit code 3');
+    });
+
     it('gives NOT_FOUND at once for the worker once it is destroyed', async () => {
       await real.remove();
       handle.set('destroyed');

@@ -63,7 +63,9 @@ export async function startContainerdEcho(iso: TestIsolation, env: Record<string
       if (removed) return;
       removed = true;
       await cniDel(conflist, att);
-      await ctr(iso.namespace, ['tasks', 'kill', '-s', 'SIGKILL', id]);
+      if ((await taskStatus(iso.namespace, id)) !== 'STOPPED') {
+        await ctr(iso.namespace, ['tasks', 'kill', '-s', 'SIGKILL', id], { allowFail: true });
+      }
       await waitFor(async () => (await taskStatus(iso.namespace, id)) === 'STOPPED', { what: `${id} to stop` });
       await ctr(iso.namespace, ['tasks', 'rm', id]);
       await ctr(iso.namespace, ['containers', 'rm', id]);
