@@ -1,0 +1,60 @@
+import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startStatelyInspection, type StatelyInspection } from '../../src/observability/inspector.js';
+import { createFakeSupervisor, type FakeSupervisor } from './helpers/fake-supervisor.js';
+
+let relay: StatelyInspection | undefined;
+let sup: FakeSupervisor | undefined;
+afterEach(async () => { sup?.stop(); await relay?.close(); sup = undefined; relay = undefined; });
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+const req = { functionName: 'hello', image: 'esb/hello', env: {}, ownerId: 'gw' };
+const valueOf = (e: StatelyInspectionEvent): string => JSON.stringify((e as { snapshot?: { value?: unknown } }).snapshot?.value);
+
+describe('startStatelyInspection', () => {
+  it('relays a worker lifecycle to a WebSocket receiver in order', async () => {
+    relay = await startStatelyInspection({ port: 0 });
+    sup = createFakeSupervisor(relay.inspect);
+    const events: StatelyInspectionEvent[] = [];
+    createWebSocketReceiver({ server: `ws://127.0.0.1:${relay.port}` }).subscribe((e) => events.push(e));
+    await until(() => relay!.viewers === 1);
+    const view = await sup.ensure(req);
+    await sup.lookup(view.name, 'gw').command('pause');
+    await sup.destroy(view.name, 'gw');
+    const workerActor = () => events.find((e) => e.type === '@xstate.actor' && e.name === 'worker' && (e.snapshot as { context?: { spec?: { name?: string } } }).context?.spec?.name === view.name);
+    await until(() => workerActor() !== undefined && events.some((e) => e.type === '@xstate.snapshot' && valueOf(e) === '"destroyed"'));
+    const session = workerActor()!.sessionId;
+    const states = events.filter((e) => e.type === '@xstate.snapshot' && e.sessionId === session).map(valueOf);
+    const distinct = states.filter((s, i) => s !== states[i - 1]);
+    expect(distinct).toEqual([
+      '"pulling"', '"creating"', '"netSetup"', '"starting"', '"running"', '"pausing"', '"paused"',
+      '{"destroying":"network"}', '{"destroying":"stopping"}', '{"destroying":"removing"}', '"destroyed"',
+    ]);
+    expect(events.some((e) => e.type === '@xstate.event' && e.sessionId === session && (e.event as { type: string }).type === 'worker.pause')).toBe(true);
+  });
+
+  it('announces live actors to a viewer that connects later', async () => {
+    relay = await startStatelyInspection({ port: 0 });
+    sup = createFakeSupervisor(relay.inspect);
+    const view = await sup.ensure(req);
+    expect(relay.viewers).toBe(0);
+    const events: StatelyInspectionEvent[] = [];
+    createWebSocketReceiver({ server: `ws://127.0.0.1:${relay.port}` }).subscribe((e) => events.push(e));
+    await until(() => events.some((e) => e.type === '@xstate.snapshot' && valueOf(e) === '"running"'));
+    expect(events.some((e) => e.type === '@xstate.actor' && e.name === 'worker')).toBe(true);
+    expect(JSON.stringify(events)).toContain(view.name);
+  });
+
+  it('serves the bridge page on / and 404 elsewhere', async () => {
+    relay = await startStatelyInspection({ port: 0 });
+    const page = await fetch(`http://127.0.0.1:${relay.port}/`);
+    expect(await page.text()).toContain('@statelyai.connected');
+    expect((await fetch(`http://127.0.0.1:${relay.port}/x`)).status).toBe(404);
+  });
+});
