@@ -58,6 +58,7 @@
     }
     tr.children[1].textContent = row.functionName;
     tr.children[2].textContent = row.ownerId;
+    tr.children[2].title = row.ownerId;
     pill(tr.children[3].firstChild, row.state);
     tr.setAttribute('data-state', row.state);
     tr.children[6].textContent = row.ipAddress || '—';
@@ -97,10 +98,19 @@
     Object.keys(by).sort().forEach(function (k) { add(k, by[k]); });
   }
 
+  var detailTimer = null;
   function upsert(row) {
+    var prev = rows.get(row.name);
     rows.set(row.name, row);
     renderRow(row);
-    if (row.name === selected) showState(row.state, false);
+    if (row.name === selected) {
+      showState(row.state, false);
+      if (!prev || prev.state !== row.state) {
+        // Refresh the view and runtime metrics once the state settles.
+        clearTimeout(detailTimer);
+        detailTimer = setTimeout(function () { loadDetail(row.name); }, 150);
+      }
+    }
   }
   function remove(name, state) {
     rows.delete(name);
