@@ -23,7 +23,7 @@ describe.skipIf(!hasChromium)('live page (Chromium)', () => {
   const row = (id: string) => page.locator(`#workers tbody tr[data-name="${id}"]`);
 
   beforeAll(async () => {
-    agent = await startAgentHarness({ runtime: { latencyMs: { pull: 30, create: 20, start: 20 } } });
+    agent = await startAgentHarness({ runtime: { latencyMs: { ensureImage: 30, create: 20, start: 20 } } });
     browser = await launchChromium();
     page = await browser.context.newPage();
     await page.goto(`${agent.http}/`);
@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)('live page (Chromium)', () => {
   });
 
   it('shows workers ensured over gRPC, a pause as the highlighted state, and a destroy as a removed row', async () => {
-    const workers = [];
+    const workers: { id: string; name: string }[] = [];
     for (const fn of ['hello', 'image-resize', 'orders-api', 'thumbnailer']) workers.push(await ensure(fn));
     for (const w of workers) await row(w.id).waitFor({ timeout: 30_000 });
     await expect.poll(() => row(workers[0]!.id).getAttribute('data-state'), { timeout: 30_000 }).toBe('running');
