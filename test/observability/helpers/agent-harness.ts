@@ -12,7 +12,7 @@ import { runtimeActors } from '../../../src/runtime/actors.js';
 import { createLimiter } from '../../../src/runtime/limiter.js';
 import { SimulatedRuntime, type SimulatedRuntimeOptions } from '../../../src/runtime/simulated/simulated-runtime.js';
 import { testSpecBuilder } from '../../machines/sim-harness.js';
-import { startTestServer, type TestServer } from '../../server/helpers/test-server.js';
+import { ScriptedInvoker, startTestServer, type TestServer } from '../../server/helpers/test-server.js';
 
 export interface AgentHarness {
   obs: Observability;
@@ -49,7 +49,9 @@ export async function startAgentHarness(o: AgentHarnessOptions = {}): Promise<Ag
     runtimeEvents: runtime,
     inspect: obs.inspect,
   });
-  const grpc = await startTestServer({ supervisor: sup, log: pino({ level: 'silent' }), hooks: obs.hooks });
+  // The echo invoker stands in for the HTTP proxy; wrapped as main.ts wraps the real one.
+  const invoker = obs.instrumentInvoker(new ScriptedInvoker());
+  const grpc = await startTestServer({ supervisor: sup, invoker, log: pino({ level: 'silent' }), hooks: obs.hooks });
   let http = '';
   if (o.http !== false) {
     const addr = await obs.serveHttp({ supervisor: sup, workerMachine, limiter, readiness: () => ({ ready: true, checks: { adoption: true, grpc: true } }) });
