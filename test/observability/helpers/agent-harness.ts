@@ -5,6 +5,7 @@
  * observability HTTP server. For the page, metrics and bench tests.
  */
 import { pino } from 'pino';
+import type { InspectionEvent } from 'xstate';
 import { createObservability, type Observability, type ObservabilityConfig } from '../../../src/observability/attach.js';
 import { createSupervisor, type WorkerSupervisor } from '../../../src/machines/supervisor.js';
 import { workerMachine } from '../../../src/machines/worker-machine.js';
@@ -29,6 +30,8 @@ export interface AgentHarnessOptions {
   runtime?: SimulatedRuntimeOptions | undefined;
   /** Serve the HTTP page (default true). */
   http?: boolean | undefined;
+  /** Replaces the observer given to the supervisor (the bench switches modes with it). */
+  inspectFor?: ((obs: Observability) => (event: InspectionEvent) => void) | undefined;
 }
 
 /** Starts everything on loopback with free ports. */
@@ -47,7 +50,7 @@ export async function startAgentHarness(o: AgentHarnessOptions = {}): Promise<Ag
     stopGraceMs: 10,
     metrics: (name, opts) => runtime.metrics(name, opts),
     runtimeEvents: runtime,
-    inspect: obs.inspect,
+    inspect: o.inspectFor ? o.inspectFor(obs) : obs.inspect,
   });
   // The echo invoker stands in for the HTTP proxy; wrapped as main.ts wraps the real one.
   const invoker = obs.instrumentInvoker(new ScriptedInvoker());
