@@ -258,7 +258,6 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = Object.freeze([
   doc('simulated', 'AGENT_SIM_ENDPOINTS', '`1`', 'Simulated workers serve the RIE echo on `127.x.y.z:8080` (`0` for benchmarks).'),
 ]);
 
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
@@ -284,7 +283,9 @@ class EnvReader {
   int(name: string, dflt: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
     const v = this.str(name);
     if (v === undefined) return dflt;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) this.fail(name, `an integer from ${min} to ${max}`);
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.fail(name, max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`);
+    }
     return Number(v);
   }
 

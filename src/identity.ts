@@ -198,6 +198,11 @@ export function isManaged(labels: Readonly<Record<string, string>>, identity: St
   return labels[k.createdBy] === identity.createdBy && labels[k.env] === env && labels[k.kind] === 'function';
 }
 
+/** {@link isManaged} plus a non-empty `<B>_function` label: what List reports (§0). Pure. */
+export function isListable(labels: Readonly<Record<string, string>>, identity: StackIdentity, env: string = identity.env): boolean {
+  return isManaged(labels, identity, env) && (labels[identity.labelKeys.function] ?? '') !== '';
+}
+
 /** containerd's identifier rule, which worker names must satisfy. */
 export const CONTAINER_NAME_RULE = /^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$/;
 /** containerd's identifier length limit. */

@@ -79,7 +79,6 @@ export class WorkerSupervisor implements SupervisorAdmin {
       receive((event) => this.onRootEvent(event));
     });
     this.root = createActor(rootLogic, { id: 'supervisor', systemId: 'supervisor', inspect: opts.inspect, clock: opts.clock });
-    this.root.system.inspect({ next: (ev: InspectionEvent) => this.onInspect(ev) });
     this.root.start();
     this.handleDeps = {
       now: opts.now,
@@ -150,7 +149,7 @@ export class WorkerSupervisor implements SupervisorAdmin {
 
   stopAll(): void {
     for (const [name, entry] of [...this.byName]) {
-      entry.actor.stop();
+      stopWorker(entry.actor);
       this.reap(name);
     }
   }
@@ -185,6 +184,7 @@ export class WorkerSupervisor implements SupervisorAdmin {
     owned.add(name);
     this.track(name, entry, actor.getSnapshot());
     if (this.listeners.size > 0) this.emit({ type: 'added', view: workerView(actor.getSnapshot()) });
+    actor.subscribe({ next: (snap) => this.onSnapshot(name, entry, snap), error: () => undefined });
     actor.start();
     return actor;
   }
@@ -217,12 +217,7 @@ export class WorkerSupervisor implements SupervisorAdmin {
     }
   }
 
-  private onInspect(ev: InspectionEvent): void {
-    if (ev.type !== '@xstate.snapshot') return;
-    const name = (ev.actorRef as AnyActorRef).id;
-    const entry = this.byName.get(name);
-    if (!entry || entry.actor !== ev.actorRef) return;
-    const snap = ev.snapshot as WorkerSnapshot;
+  private onSnapshot(name: string, entry: Entry, snap: WorkerSnapshot): void {
     this.track(name, entry, snap);
     if (this.listeners.size > 0 && snap.status === 'active') this.emit({ type: 'changed', view: workerView(snap) });
   }
@@ -267,6 +262,15 @@ export class WorkerSupervisor implements SupervisorAdmin {
       }
     }
   }
+}
+
+/**
+ * Stops a worker actor (and its invoked actor, whose signal aborts). `Actor.stop()` refuses
+ * actors with a parent; `_stop()` is what a parent's `stopChild` runs, minus the check that the
+ * caller is that parent (our root is a callback actor that does not track children).
+ */
+function stopWorker(actor: Actor<WorkerMachine>): void {
+  (actor as unknown as { _stop(): void })._stop();
 }
 
 /** Builds a supervisor (see {@link WorkerSupervisor}). */

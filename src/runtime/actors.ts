@@ -65,12 +65,17 @@ export function runtimeActors(runtime: ContainerRuntime, limiter: Limiter, opts:
   return {
     pullImage: fromCallback<WorkerEvent, PullInput, WorkerPullEvent>(({ input, sendBack }) => {
       const ac = new AbortController();
+      let settled = false;
       const onProgress = progressReporter(opts, sendBack);
       call('pull', input.name, ac.signal, (signal) => runtime.ensureImage(input.image, { signal, onProgress })).then(
-        (info) => sendBack({ type: 'pull.done', pulled: info.pulled }),
-        (err: unknown) => sendBack({ type: 'pull.failed', error: toAgentError(err, 'pull image', 'pullImage').toJSON() }),
+        (info) => { settled = true; sendBack({ type: 'pull.done', pulled: info.pulled }); },
+        (err: unknown) => {
+          settled = true;
+          sendBack({ type: 'pull.failed', error: toAgentError(err, 'pull image', 'pullImage').toJSON() });
+        },
       );
-      return () => ac.abort();
+      // Abort only a pull still running (an abort builds a DOMException: not free at 10k workers).
+      return () => { if (!settled) ac.abort(); };
     }),
     createContainer: fromPromise<CreatedContainer, CreateInput>(({ input, signal }) =>
       call('create', input.spec.name, signal, (s) => runtime.create(input.spec, { signal: s }))),

@@ -63,16 +63,41 @@ function cancelledError(cls: OpClass, reason: unknown): AgentError {
 }
 
 /**
+ * Cancel hooks of queued work, per caller signal. One 'abort' listener per signal, ever:
+ * EventTarget listeners cost microseconds each, which adds up at 10,000 workers.
+ */
+const cancelHooks = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbortOnce(signal: AbortSignal, hook: () => void): () => void {
+  let hooks = cancelHooks.get(signal);
+  if (!hooks) {
+    const set = new Set<() => void>();
+    hooks = set;
+    cancelHooks.set(signal, set);
+    signal.addEventListener('abort', () => {
+      for (const h of [...set]) h();
+      set.clear();
+    }, { once: true });
+  }
+  hooks.add(hook);
+  const owned = hooks;
+  return () => void owned.delete(hook);
+}
+
+/**
  * Builds the limiter. Throws a TypeError when a limit is not a positive integer (config
  * validation normally catches that first).
  */
 export function createLimiter(options: LimiterOptions): Limiter {
   const now = options.now ?? (() => performance.now());
   const queues = new Map<OpClass, PQueue>();
+  /** Cancelled work still sitting in a p-queue until it is dequeued as a no-op. */
+  const zombies = new Map<OpClass, number>();
   for (const cls of OP_CLASSES) {
     const limit = options.limits[cls];
     if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`limit for ${cls} must be a positive integer, got ${limit}`);
     queues.set(cls, new PQueue({ concurrency: limit }));
+    zombies.set(cls, 0);
   }
   const queueOf = (cls: OpClass): PQueue => {
     const q = queues.get(cls);
@@ -80,49 +105,60 @@ export function createLimiter(options: LimiterOptions): Limiter {
     return q;
   };
 
-  return {
-    run<T>(cls: OpClass, fn: (signal: AbortSignal | undefined) => Promise<T>, opts?: RunOptions): Promise<T> {
-      const queue = queueOf(cls);
-      const signal = opts?.signal;
-      if (signal?.aborted) return Promise.reject(cancelledError(cls, signal.reason));
-      const enqueuedAt = now();
-      const task = () => {
-        options.onWait?.(cls, now() - enqueuedAt);
-        return fn(signal);
+  const reportWait = (cls: OpClass, ms: number) => {
+    try {
+      options.onWait?.(cls, ms);
+    } catch {
+      // A metrics hook must never break the work it measures.
+    }
+  };
+
+  function run<T>(cls: OpClass, fn: (signal: AbortSignal | undefined) => Promise<T>, opts?: RunOptions): Promise<T> {
+    const queue = queueOf(cls);
+    const signal = opts?.signal;
+    if (signal?.aborted) return Promise.reject(cancelledError(cls, signal.reason));
+    const enqueuedAt = now();
+    return new Promise<T>((resolve, reject) => {
+      let state: 'queued' | 'started' | 'cancelled' = 'queued';
+      let unhook: (() => void) | undefined;
+      const task = async (): Promise<void> => {
+        if (state === 'cancelled') {
+          zombies.set(cls, zombies.get(cls)! - 1);
+          return;
+        }
+        state = 'started';
+        unhook?.();
+        reportWait(cls, now() - enqueuedAt);
+        let work: Promise<T>;
+        try {
+          work = fn(signal);
+        } catch (err) {
+          return reject(err);
+        }
+        await work.then(resolve, reject);
       };
-      if (!signal) return queue.add(task);
-      return runAbortable(queue, cls, signal, task);
-    },
+      void queue.add(task);
+      // p-queue starts work synchronously when a slot is free: only waiting work needs a hook.
+      if (state === 'queued' && signal) {
+        unhook = onAbortOnce(signal, () => {
+          if (state !== 'queued') return;
+          state = 'cancelled';
+          zombies.set(cls, zombies.get(cls)! + 1);
+          reject(cancelledError(cls, signal.reason));
+        });
+      }
+    });
+  }
+
+  return {
+    run,
     stats() {
       const out = {} as Record<OpClass, ClassStats>;
-      for (const [cls, q] of queues) out[cls] = { running: q.pending, queued: q.size, limit: q.concurrency };
+      for (const [cls, q] of queues) out[cls] = { running: q.pending, queued: q.size - zombies.get(cls)!, limit: q.concurrency };
       return out;
     },
     async onIdle() {
       await Promise.all([...queues.values()].map((q) => q.onIdle()));
     },
   };
-}
-
-/**
- * Queues `task` so that only the queued phase is abortable through p-queue: the signal given
- * to p-queue is a private one that we abort only before the task has started.
- */
-function runAbortable<T>(queue: PQueue, cls: OpClass, signal: AbortSignal, task: () => Promise<T>): Promise<T> {
-  const queued = new AbortController();
-  let started = false;
-  const onAbort = () => {
-    if (!started) queued.abort(signal.reason);
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  const started$ = () => {
-    started = true;
-    signal.removeEventListener('abort', onAbort);
-    return task();
-  };
-  return queue.add(started$, { signal: queued.signal }).catch((err: unknown) => {
-    signal.removeEventListener('abort', onAbort);
-    if (!started) throw cancelledError(cls, signal.reason ?? err);
-    throw err;
-  });
 }

@@ -50,6 +50,12 @@ export function splitMethodPath(path: string): { service: string; method: string
   return { service, method };
 }
 
+/** go-grpc-middleware's `grpc.method_type` of a method. Pure. */
+export function methodType(descriptor: { requestStream: boolean; responseStream: boolean }): string {
+  if (descriptor.requestStream) return descriptor.responseStream ? 'bidi_stream' : 'client_stream';
+  return descriptor.responseStream ? 'server_stream' : 'unary';
+}
+
 /** Health probes that succeed are logged at debug, so orchestrator probes do not flood the log. */
 const QUIET_SERVICES = new Set(['grpc.health.v1.Health']);
 
@@ -78,6 +84,7 @@ export function rpcInterceptor(log: Logger, hooks: RpcHooks = {}): grpc.ServerIn
   };
   return (descriptor, call) => {
     const { service, method } = splitMethodPath(descriptor.path);
+    const type = methodType(descriptor);
     const startedAt = performance.now();
     const startTime = new Date().toISOString();
     const fields: CallFields = {};
@@ -94,7 +101,7 @@ export function rpcInterceptor(log: Logger, hooks: RpcHooks = {}): grpc.ServerIn
           'grpc.component': 'server',
           'grpc.service': service,
           'grpc.method': method,
-          'grpc.method_type': 'unary',
+          'grpc.method_type': type,
           'grpc.start_time': startTime,
           'grpc.code': codeName,
           'grpc.time_ms': Math.round(seconds * 1e6) / 1e3,

@@ -40,7 +40,8 @@ export interface AgentGrpcServer {
   setServing(serving: boolean): void;
   /**
    * NOT_SERVING, then a graceful shutdown that lets in-flight calls finish; after `timeoutMs`
-   * the remaining calls are cancelled (their signals abort) and connections closed.
+   * the remaining calls are cancelled (their signals abort) and connections closed. Later
+   * calls return the first call's promise.
    */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -70,13 +71,14 @@ export function createGrpcServer(deps: GrpcServerDeps): AgentGrpcServer {
   const setServing = (serving: boolean): void => {
     for (const name of HEALTH_NAMES) health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
   };
+  let stopping: Promise<void> | undefined;
   return {
     server,
     bind: (host, port) => bindServer(server, credentials, host, port),
     setServing,
-    shutdown: async (timeoutMs) => {
+    shutdown: (timeoutMs) => {
       setServing(false);
-      await shutdownServer(server, timeoutMs);
+      return (stopping ??= shutdownServer(server, timeoutMs));
     },
   };
 }

@@ -136,7 +136,8 @@ describe('loadConfig', () => {
       [{ ...base, AGENT_HTTP_BASIC_AUTH: 'nopass' }, 'AGENT_HTTP_BASIC_AUTH', /user:password/],
       [{ ...base, CNI_SUBNET: '10.0.0.0/31' }, 'CNI_SUBNET', /prefix below 31/],
       [{ ...base, CNI_DNS_SERVER: 'dns.local' }, 'CNI_DNS_SERVER', /IPv4 address/],
-      [{ ...base, AGENT_GRPC_MAX_SEND_SIZE: '0' }, 'AGENT_GRPC_MAX_SEND_SIZE', /integer from 1/],
+      [{ ...base, AGENT_GRPC_MAX_SEND_SIZE: '0' }, 'AGENT_GRPC_MAX_SEND_SIZE', /an integer of at least 1$/],
+      [{ ...base, AGENT_STOP_GRACE_MS: '-5' }, 'AGENT_STOP_GRACE_MS', /AGENT_STOP_GRACE_MS="-5" is invalid: expected an integer of at least 0/],
     ])('%j → %s', (env, variable, message) => {
       const err = configError(env);
       expect(err.variable).toBe(variable);

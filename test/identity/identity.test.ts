@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/errors.js';
 import {
-  bridgeName, containerName, containerNameProblem, deriveIdentity, fallbackImageName, IdentityError, imageSafeName, isManaged,
+  bridgeName, containerName, isListable, containerNameProblem, deriveIdentity, fallbackImageName, IdentityError, imageSafeName, isManaged,
   normalizeBrandSlug, normalizeSlug, parseMemoryLimit, resolveBrand, resolveIdentity, subnetForProbe, SUBNET_POOL,
   UNRESOLVABLE_IDENTITY_MESSAGE, workerLabels,
 } from '../../src/identity.js';
@@ -113,6 +113,12 @@ describe('identity: labels', () => {
     expect(isManaged({ ...labels, 'com.acme.kind': 'other' }, acme)).toBe(false);
     const { acme_env: _drop, ...noEnv } = labels;
     expect(isManaged(noEnv, acme)).toBe(false);
+  });
+
+  it('lists a managed container only when its function label is non-empty', () => {
+    expect(isListable(workerLabels(acme, 'fn', 'o'), acme)).toBe(true);
+    expect(isListable(workerLabels(acme, '', 'o'), acme)).toBe(false);
+    expect(isListable({ ...workerLabels(acme, 'fn', 'o'), acme_env: 'dev' }, acme)).toBe(false);
   });
 });
 

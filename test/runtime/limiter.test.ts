@@ -136,6 +136,43 @@ describe('limiter', () => {
     ]);
   });
 
+  it('rejects when the work throws synchronously, and survives a throwing onWait hook', async () => {
+    const limiter = createLimiter({
+      limits,
+      onWait: () => {
+        throw new Error('metrics broke');
+      },
+    });
+    const boom = () => {
+      throw new AgentError('INTERNAL', 'sync boom');
+    };
+    await expect(limiter.run('pull', boom as () => Promise<never>)).rejects.toMatchObject({ message: 'sync boom' });
+    await expect(limiter.run('pull', async () => 'fine')).resolves.toBe('fine');
+    await limiter.onIdle();
+    expect(limiter.stats().pull).toMatchObject({ running: 0, queued: 0 });
+  });
+
+  it('adds one abort listener per signal however many operations use it', async () => {
+    const limiter = createLimiter({ limits: { ...limits, pull: 1 } });
+    const held = gate();
+    const first = limiter.run('pull', () => held.promise);
+    const ac = new AbortController();
+    let added = 0;
+    const add = ac.signal.addEventListener.bind(ac.signal);
+    ac.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      added++;
+      return add(...args);
+    }) as typeof ac.signal.addEventListener;
+    const queued = [1, 2, 3].map(() => limiter.run('pull', async () => 0, { signal: ac.signal }));
+    expect(added).toBe(1);
+    ac.abort();
+    for (const q of queued) await expect(q).rejects.toMatchObject({ code: 'CANCELLED' });
+    held.open();
+    await first;
+    await limiter.onIdle();
+    expect(limiter.stats().pull).toMatchObject({ running: 0, queued: 0 });
+  });
+
   it('refuses a limit that is not a positive integer', () => {
     expect(() => createLimiter({ limits: { ...limits, pull: 0 } })).toThrow(/pull must be a positive integer/);
   });

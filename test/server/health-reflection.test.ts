@@ -4,7 +4,9 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeSupervisor } from './helpers/fake-supervisor.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { ScriptedInvoker, startTestServer, TLS_OFF, type TestServer } from './helpers/test-server.js';
+import { createGrpcServer } from '../../src/server/server.js';
+import { pino } from 'pino';
 
 const healthPkg = grpc.loadPackageDefinition(protoLoader.loadSync(healthProtoPath, { keepCase: true, enums: String })) as any;
 const reflectionProto = new URL('../../node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto', import.meta.url).pathname;
@@ -41,6 +43,16 @@ afterEach(async () => {
 });
 
 describe('health', () => {
+  it('answers NOT_SERVING before the composition root marks the agent ready', async () => {
+    const agent = createGrpcServer({
+      supervisor: new FakeSupervisor(), invoker: new ScriptedInvoker(), log: pino({ level: 'silent' }), tls: TLS_OFF,
+      reflection: false, maxReceiveMessageBytes: 1 << 22, maxSendMessageBytes: 1 << 22,
+    });
+    const port = await agent.bind('127.0.0.1', 0);
+    expect(await healthCheck(`127.0.0.1:${port}`, '')).toEqual({ status: 'NOT_SERVING' });
+    expect(await healthCheck(`127.0.0.1:${port}`, 'esb.agent.v1.AgentService')).toEqual({ status: 'NOT_SERVING' });
+    await agent.shutdown(1_000);
+  });
   it('answers SERVING for "" and esb.agent.v1.AgentService once ready, NOT_SERVING after shutdown starts', async () => {
     srv = await startTestServer({ supervisor: new FakeSupervisor() });
     expect(await healthCheck(srv.address, '')).toEqual({ status: 'SERVING' });

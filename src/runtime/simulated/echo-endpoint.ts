@@ -4,8 +4,11 @@
  * - `POST /2015-03-31/functions/<fn>/invocations` answers 200 with the same shape as the
  *   test-bed echo image: `{"statusCode":200,"body":"{\"echo\":<event>,\"count\":n,...}"}`.
  * - One invocation at a time: a request that arrives while another is being answered gets
- *   400 (RIE's `AlreadyReserved`). A request header `x-sim-delay-ms` delays the answer, so
- *   tests can hold an invocation open.
+ *   400 (RIE's `AlreadyReserved`).
+ * - Test knobs, as request headers: `x-sim-delay-ms` delays the answer (to hold an invocation
+ *   open); `x-sim-status` answers with that HTTP status; `x-sim-response-bytes` answers with a
+ *   `text/plain` body of that many `x` (to test response-size caps). The echo also reports the
+ *   request path and headers it saw, and the reply carries `x-sim-worker: <name>`.
  * - Mode `starting` (bound but the process has not started) resets connections; `paused`
  *   holds requests unanswered until `serving` again; other paths get 404.
  */
@@ -21,6 +24,7 @@ export interface EndpointIdentity {
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/[^/?]+\/invocations(?:\?.*)?$/;
 const MAX_DELAY_MS = 60_000;
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export class EchoEndpoint {
   readonly #server: http.Server;
@@ -129,28 +133,37 @@ export class EchoEndpoint {
     req.on('end', () => {
       const delay = Math.min(MAX_DELAY_MS, Math.max(0, Number(req.headers['x-sim-delay-ms']) || 0));
       const raw = Buffer.concat(chunks).toString('utf8');
-      if (delay === 0) return this.#reply(res, raw);
+      if (delay === 0) return this.#reply(req, res, raw);
       timer = setTimeout(() => {
         this.#timers.delete(timer!);
         timer = undefined;
-        this.#reply(res, raw);
+        this.#reply(req, res, raw);
       }, delay);
       this.#timers.add(timer);
     });
   }
 
-  #reply(res: http.ServerResponse, raw: string): void {
+  #reply(req: http.IncomingMessage, res: http.ServerResponse, raw: string): void {
     this.#count++;
+    this.#busy = false;
+    const { name, functionName } = this.#identity;
+    const status = Number(req.headers['x-sim-status']);
+    const code = Number.isInteger(status) && status >= 200 && status <= 599 ? status : 200;
+    const size = Number(req.headers['x-sim-response-bytes']);
+    if (Number.isInteger(size) && size >= 0) {
+      res.writeHead(code, { 'content-type': 'text/plain', 'x-sim-worker': name });
+      res.end(Buffer.alloc(Math.min(size, MAX_RESPONSE_BYTES), 'x'));
+      return;
+    }
     let event: unknown;
     try {
       event = JSON.parse(raw === '' ? '{}' : raw);
     } catch {
       event = raw;
     }
-    const { name, functionName } = this.#identity;
-    const inner = JSON.stringify({ echo: event, count: this.#count, name, functionName });
-    this.#busy = false;
-    res.writeHead(200, { 'content-type': 'application/json', 'x-sim-worker': name });
+    const inner = JSON.stringify({ echo: event, count: this.#count, name, functionName, path: req.url, headers: req.headers });
+    res.writeHead(code, { 'content-type': 'application/json', 'x-sim-worker': name });
     res.end(JSON.stringify({ statusCode: 200, body: inner }));
   }
+
 }

@@ -51,7 +51,12 @@ export class SimEndpoints {
         if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw bindError(ip, this.#opts.port, err);
       }
     }
-    throw new AgentError('UNAVAILABLE', `no free loopback address for ${name} after ${BIND_ATTEMPTS} attempts`, { step: 'setupNetwork' });
+    throw new AgentError(
+      'UNAVAILABLE',
+      `no free loopback address for ${name} after ${BIND_ATTEMPTS} attempts on port ${this.#opts.port} ` +
+        `(does something listen on 0.0.0.0:${this.#opts.port}?)`,
+      { step: 'setupNetwork' },
+    );
   }
 
   /** Releases the lease and closes the endpoint. Unknown = done. */

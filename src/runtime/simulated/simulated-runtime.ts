@@ -18,69 +18,17 @@
  *   is reported), serving after `start`, holding requests while paused, closed on stop/exit.
  */
 import { createHash } from 'node:crypto';
-import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { AgentError, toAgentError } from '../../errors.js';
 import type {
   ContainerRuntime, CreatedContainer, EnsureImageOptions, ImageInfo, ManagedContainer, NetworkAttachment,
   OpOptions, RuntimeEvent, RuntimeEventListener, RuntimeInfo, RuntimeMetrics, StopOptions, WorkerSpec,
 } from '../container-runtime.js';
 import { FaultPlan, SIM_OPS, type FailSpec, type FaultMatch, type FaultTarget, type HangSpec, type SimOp } from './fault-plan.js';
-import type { EndpointMode } from './echo-endpoint.js';
+import type { EndpointInfo, SeedContainer, SimCall, SimulatedRuntimeOptions } from './sim-options.js';
+import { cancelled, defaultSleep } from './sim-sleep.js';
 import { HangRegistry } from './hang-registry.js';
 import { SimEndpoints } from './sim-endpoints.js';
 import { newContainer, simMetrics, toManaged, type SimContainer, type SimStateSnapshot } from './sim-state.js';
-
-export interface SimulatedRuntimeOptions {
-  /** Latency per operation in ms (default 0 for all). */
-  latencyMs?: Partial<Record<SimOp, number>> | undefined;
-  /** Waits `ms`, rejecting when `signal` aborts; default: node timers. Inject for fake timers. */
-  sleep?: ((ms: number, signal: AbortSignal | undefined) => Promise<void>) | undefined;
-  /** Fault plan to start from (also scriptable later through the runtime's methods). */
-  faults?: FaultPlan | undefined;
-  /** Serve the RIE echo endpoint on each worker's loopback IP:8080. @default false */
-  endpoints?: boolean | undefined;
-  /** Port of the endpoints. @default 8080 */
-  endpointPort?: number | undefined;
-  /** First loopback slot (1 = 127.0.0.2). @default 1, or a per-process region when endpoints are on */
-  ipStart?: number | undefined;
-  /** The label test of contract §0 used by `list`; default: every container counts. */
-  isManaged?: ((labels: Readonly<Record<string, string>>) => boolean) | undefined;
-  /** Epoch ms clock. @default Date.now */
-  now?: (() => number) | undefined;
-  /** Images present from the start. */
-  images?: readonly string[] | undefined;
-  /** Size a pull reports. @default 4 MiB */
-  pullBytes?: number | undefined;
-  /** `name`: container id = name (containerd); `docker`: a 64-hex id. @default 'name' */
-  idStyle?: 'name' | 'docker' | undefined;
-  /** Keep a log of every call and its outcome (see `callLog`). @default false */
-  recordCalls?: boolean | undefined;
-}
-
-export interface SimCall {
-  op: SimOp;
-  target?: string | undefined;
-  /** 'ok' or the AgentError code it failed with. */
-  outcome: string;
-}
-
-export interface EndpointInfo {
-  url: string;
-  mode: EndpointMode;
-  held: number;
-  busy: boolean;
-  count: number;
-}
-
-/** A container to put in place directly (crash leftovers, adoption tests). */
-export interface SeedContainer {
-  spec: WorkerSpec;
-  status: 'created' | 'running' | 'paused' | 'stopped';
-  /** Give it an IP lease. @default true unless status is 'created' */
-  network?: boolean | undefined;
-  exitCode?: number | undefined;
-  createdAt?: number | undefined;
-}
 
 const MiB = 1024 * 1024;
 
@@ -134,9 +82,9 @@ export class SimulatedRuntime implements ContainerRuntime {
       if (!this.#images.has(spec.image)) {
         throw new AgentError('FAILED_PRECONDITION', `image ${spec.image} is not present; ensureImage must run first`, { step: 'create' });
       }
-      const containerId = this.#opts.idStyle === 'docker' ? createHash('sha256').update(spec.name).digest('hex') : spec.name;
-      this.#containers.set(spec.name, newContainer(spec, containerId, this.#now()));
-      return { containerId };
+      const c = newContainer(spec, this.#idFor(spec.name), this.#now());
+      this.#containers.set(spec.name, c);
+      return { containerId: c.containerId };
     });
   }
 
@@ -263,7 +211,7 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   /** Puts a container in place without going through the operations. */
   async seed(seed: SeedContainer): Promise<void> {
-    const c = newContainer(seed.spec, seed.spec.name, seed.createdAt ?? this.#now());
+    const c = newContainer(seed.spec, this.#idFor(seed.spec.name), seed.createdAt ?? this.#now());
     this.#images.add(seed.spec.image);
     this.#containers.set(c.name, c);
     if (seed.network ?? seed.status !== 'created') await this.#net.attach(c.name, c.functionName);
@@ -315,6 +263,10 @@ export class SimulatedRuntime implements ContainerRuntime {
     return { op, name, functionName: this.#containers.get(name)?.functionName };
   }
 
+  #idFor(name: string): string {
+    return this.#opts.idStyle === 'docker' ? createHash('sha256').update(name).digest('hex') : name;
+  }
+
   #must(name: string, step: string): SimContainer {
     const c = this.#containers.get(name);
     if (!c) throw new AgentError('NOT_FOUND', `container ${name} not found`, { step });
@@ -364,7 +316,7 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   async #sleep(ms: number, signal: AbortSignal | undefined, target: FaultTarget): Promise<void> {
     try {
-      await (this.#opts.sleep ? this.#opts.sleep(ms, signal) : sleepTimer(ms, undefined, { signal }));
+      await (this.#opts.sleep ?? defaultSleep)(ms, signal);
     } catch (err) {
       if (signal?.aborted) throw cancelled(target, signal);
       throw err;
@@ -373,10 +325,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   }
 }
 
-/** The CANCELLED error of an aborted operation (the signal's reason when it is one). */
-function cancelled(target: FaultTarget, signal: AbortSignal | undefined): AgentError {
-  const reason: unknown = signal?.reason;
-  if (reason instanceof AgentError && reason.code === 'CANCELLED') return reason;
-  const what = target.name ?? target.image;
-  return new AgentError('CANCELLED', `${target.op}${what ? ` of ${what}` : ''} cancelled`, { step: target.op, cause: reason });
-}
+export type { EndpointInfo, SeedContainer, SimCall, SimulatedRuntimeOptions } from './sim-options.js';
+export { FaultPlan } from './fault-plan.js';
+export type { FailSpec, FaultError, FaultMatch, FaultTarget, HangSpec, SimOp } from './fault-plan.js';
+export type { SimStateSnapshot, SimStatus } from './sim-state.js';

@@ -61,7 +61,22 @@ describe('simulated worker endpoint', () => {
     expect(reply.headers['content-type']).toBe('application/json');
     const outer = JSON.parse(reply.body) as { statusCode: number; body: string };
     expect(outer.statusCode).toBe(200);
-    expect(JSON.parse(outer.body)).toEqual({ echo: { hello: 'world' }, count: 1, name: 'ep-1', functionName: 'echo-fn' });
+    expect(JSON.parse(outer.body)).toEqual({
+      echo: { hello: 'world' }, count: 1, name: 'ep-1', functionName: 'echo-fn', path: INVOKE, headers: expect.objectContaining({ 'content-type': 'application/json' }),
+    });
+    expect(reply.headers['x-sim-worker']).toBe('ep-1');
+  });
+
+  it('answers with the status and body size the test asks for, and reports the headers it saw', async () => {
+    const { url } = await startWorker('ep-8');
+    const big = await post(url + INVOKE, '{}', { 'x-sim-response-bytes': '70000', 'x-sim-status': '202' });
+    expect(big.status).toBe(202);
+    expect(big.body).toBe('x'.repeat(70000));
+    const echoed = await post(url + INVOKE + '?q=1', '{}', { 'X-Test': 'yes', 'x-sim-status': '503' });
+    expect(echoed.status).toBe(503);
+    const inner = JSON.parse((JSON.parse(echoed.body) as { body: string }).body) as { path: string; headers: Record<string, string> };
+    expect(inner.path).toBe(INVOKE + '?q=1');
+    expect(inner.headers['x-test']).toBe('yes');
   });
 
   it('answers 404 on other paths', async () => {

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
 import { AgentError } from '../../../src/errors.js';
+import { isListable, workerLabels } from '../../../src/identity.js';
 import type { RuntimeEvent } from '../../../src/runtime/container-runtime.js';
 import { SimulatedRuntime } from '../../../src/runtime/simulated/simulated-runtime.js';
 import { IMAGE, spec } from './helpers.js';
@@ -64,6 +66,12 @@ describe('SimulatedRuntime', () => {
     expect(containerId).toMatch(/^[0-9a-f]{64}$/);
     const rt2 = new SimulatedRuntime({ images: [IMAGE] });
     expect((await rt2.create(spec('w1'), none)).containerId).toBe('w1');
+  });
+
+  it('gives seeded containers the same id style', async () => {
+    const rt = new SimulatedRuntime({ idStyle: 'docker' });
+    await rt.seed({ spec: spec('old'), status: 'running' });
+    expect((await rt.list(none))[0]?.containerId).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('refuses create without the image and a duplicate name', async () => {
@@ -142,6 +150,22 @@ describe('SimulatedRuntime', () => {
       ac.abort();
       await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
       expect(rt.snapshotState()).toMatchObject({ containers: [], inFlight: [] });
+    });
+
+    it('waits its latency on the global timers, so fake timers drive it', async () => {
+      vi.useFakeTimers();
+      try {
+        const rt = new SimulatedRuntime({ latencyMs: { ensureImage: 5_000 } });
+        let done = false;
+        const p = rt.ensureImage(IMAGE, none).then(() => (done = true));
+        await vi.advanceTimersByTimeAsync(4_999);
+        expect(done).toBe(false);
+        await vi.advanceTimersByTimeAsync(1);
+        await p;
+        expect(done).toBe(true);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('uses the injected sleep for latency', async () => {
@@ -287,6 +311,15 @@ describe('SimulatedRuntime', () => {
         expect.objectContaining({ name: 'w2', status: 'STOPPED', createdAt: 200, incomplete: true }),
       ]);
       expect(list[1]?.ipAddress).toBeUndefined();
+    });
+
+    it('filters with the identity label test of the agent', async () => {
+      const config = loadConfig({ ENV: 'test', CONTAINERS_NETWORK: 'esb-test-external', ESB_BRAND_SLUG: 'acme' });
+      const rt = new SimulatedRuntime({ images: [IMAGE], isManaged: (l) => isListable(l, config.identity) });
+      await rt.create(spec('acme-test-fn-00000001', { labels: workerLabels(config.identity, 'fn', 'o') }), none);
+      await rt.create(spec('acme-prod-fn-00000002', { labels: { ...workerLabels(config.identity, 'fn', 'o'), acme_env: 'prod' } }), none);
+      await rt.create(spec('esb-test-fn-00000003'), none);
+      expect((await rt.list(none)).map((c) => c.name)).toEqual(['acme-test-fn-00000001']);
     });
 
     it('returns deterministic metrics with memoryMax equal to the limit', async () => {
