@@ -58,3 +58,34 @@ describe('startStatelyInspection', () => {
     expect((await fetch(`http://127.0.0.1:${relay.port}/x`)).status).toBe(404);
   });
 });
+
+describe('inspection of the real worker machine (AGENT_INSPECT=1, simulated runtime)', () => {
+  it('delivers Ensure → Pause → Destroy of a worker to a WebSocket receiver in order', async () => {
+    const { startAgentHarness } = await import('./helpers/agent-harness.js');
+    const agent = await startAgentHarness({ inspect: true, http: false });
+    try {
+      const port = agent.obs.stately!.port;
+      const events: StatelyInspectionEvent[] = [];
+      createWebSocketReceiver({ server: `ws://127.0.0.1:${port}` }).subscribe((e) => events.push(e));
+      await until(() => agent.obs.stately!.viewers === 1);
+      const c = agent.grpc.client;
+      const w = await c.ok('EnsureContainer', { function_name: 'inspected', image: 'esb/inspected:latest', env: {}, owner_id: 'gw' });
+      await c.ok('PauseContainer', { container_id: w.id, owner_id: 'gw' });
+      await c.ok('DestroyContainer', { container_id: w.id, owner_id: 'gw' });
+      const actor = () => events.find((e) => e.type === '@xstate.actor' && JSON.stringify(e.snapshot).includes(w.name));
+      await until(() => actor() !== undefined && events.some((e) => e.type === '@xstate.snapshot' && e.sessionId === actor()!.sessionId && valueOf(e) === '"destroyed"'));
+      const session = actor()!.sessionId;
+      const states = events.filter((e) => e.type === '@xstate.snapshot' && e.sessionId === session).map(valueOf);
+      const distinct = states.filter((s, i) => s !== states[i - 1]);
+      const order = ['"pulling"', '"creating"', '"running"', '"pausing"', '"paused"', '"destroyed"'];
+      const positions = order.map((s) => distinct.indexOf(s));
+      expect(positions.every((p) => p >= 0), distinct.join(' ')).toBe(true);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      expect(distinct.some((s) => s.startsWith('{"destroying"'))).toBe(true);
+      const sent = events.filter((e) => e.type === '@xstate.event' && e.sessionId === session).map((e) => (e.event as { type: string }).type);
+      expect(sent.indexOf('worker.pause')).toBeLessThan(sent.indexOf('worker.destroy'));
+    } finally {
+      await agent.close();
+    }
+  });
+});
