@@ -82,7 +82,7 @@ describe('inspection of the real worker machine (AGENT_INSPECT=1, simulated runt
       expect(positions.every((p) => p >= 0), distinct.join(' ')).toBe(true);
       expect(positions).toEqual([...positions].sort((a, b) => a - b));
       expect(distinct.some((s) => s.startsWith('{"destroying"'))).toBe(true);
-      const sent = events.filter((e) => e.type === '@xstate.event' && e.sessionId === session).map((e) => ((e as { event?: { type?: string } }).event?.type ?? ""));
+      const sent = events.filter((e) => e.type === '@xstate.event' && e.sessionId === session).map((e) => ((e as { event?: { type?: string } }).event?.type ?? ''));
       expect(sent.indexOf('worker.pause')).toBeLessThan(sent.indexOf('worker.destroy'));
     } finally {
       await agent.close();
