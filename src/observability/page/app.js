@@ -126,8 +126,8 @@
     if (chart) chart.highlight(state);
     $('d-gone').hidden = !gone;
   }
-  function addActivity(rec) {
-    var list = $('d-activity');
+  var acts = new Map();           // seq -> activity record of the selected worker
+  function activityItem(rec) {
     var li = document.createElement('li');
     var t = document.createElement('time'); t.textContent = clock(rec.at);
     var span = document.createElement('span');
@@ -142,8 +142,21 @@
     }
     li.setAttribute('data-kind', rec.kind);
     li.appendChild(t); li.appendChild(span);
-    list.insertBefore(li, list.firstChild);
-    while (list.children.length > 100) list.removeChild(list.lastChild);
+    return li;
+  }
+  /** Adds records (from the detail fetch or the stream, in any order); newest first, 100 kept. */
+  function addActivity(records) {
+    var fresh = false;
+    records.forEach(function (rec) { if (!acts.has(rec.seq)) { acts.set(rec.seq, rec); fresh = true; } });
+    if (!fresh) return;
+    var list = $('d-activity');
+    var sorted = Array.from(acts.values()).sort(function (a, b) { return b.seq - a.seq; })
+      // A run of pull progress events reads as one line (the newest), as in the agent's log.
+      .filter(function (r, i, all) { return !(i > 0 && r.type === 'pull.progress' && all[i - 1].type === 'pull.progress'); })
+      .slice(0, 100);
+    acts = new Map(sorted.map(function (r) { return [r.seq, r]; }));
+    list.textContent = '';
+    sorted.forEach(function (rec) { list.appendChild(activityItem(rec)); });
   }
   function renderMetrics(view, m) {
     var dl = $('d-metrics');
@@ -171,7 +184,7 @@
     return fetch('/api/workers/' + encodeURIComponent(name)).then(function (r) { return r.json(); }).then(function (d) {
       if (name !== selected) return;
       if (d.view) renderMetrics(d.view, d.metrics);
-      if (d.activity && !$('d-activity').children.length) d.activity.forEach(addActivity);
+      if (d.activity) addActivity(d.activity);
     });
   }
   function select(name) {
@@ -184,6 +197,7 @@
     $('d-name').textContent = name;
     $('d-sub').textContent = row ? row.functionName + ' · owner ' + row.ownerId : '';
     $('d-activity').textContent = '';
+    acts = new Map();
     $('d-metrics').textContent = '';
     showState(row ? row.state : '', !row);
     loadDetail(name);
@@ -216,7 +230,7 @@
     });
     es.addEventListener('activity', function (m) {
       var a = JSON.parse(m.data);
-      if (a.name === selected) addActivity(a.record);
+      if (a.name === selected) addActivity([a.record]);
     });
   }
 
