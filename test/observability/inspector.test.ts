@@ -89,3 +89,37 @@ describe('inspection of the real worker machine (AGENT_INSPECT=1, simulated runt
     }
   });
 });
+
+describe('redactEnv', () => {
+  it('masks env values at any depth without touching the input', async () => {
+    const { redactEnv, REDACTED } = await import('../../src/observability/redact-env.js');
+    class Ref { env = { KEEP: 'instance fields are not walked' }; }
+    const ref = new Ref();
+    const input = { snapshot: { context: { spec: { name: 'w', env: { SECRET: 's3cr3t' } } }, children: { step: ref } }, list: [{ input: { spec: { env: { B: '2' } } } }] };
+    const out = redactEnv(input);
+    expect(out.snapshot.context.spec.env).toEqual({ SECRET: REDACTED });
+    expect(out.list[0]!.input.spec.env).toEqual({ B: REDACTED });
+    expect(out.snapshot.children.step).toBe(ref);
+    expect(input.snapshot.context.spec.env.SECRET).toBe('s3cr3t');
+    expect(redactEnv({ a: 1 })).toEqual({ a: 1 });
+  });
+
+  it('keeps env values out of the published inspection stream', async () => {
+    const { startAgentHarness } = await import('./helpers/agent-harness.js');
+    const agent = await startAgentHarness({ inspect: true, http: false });
+    try {
+      const raw: string[] = [];
+      const { default: WebSocket } = await import('ws');
+      const ws = new WebSocket(`ws://127.0.0.1:${agent.obs.stately!.port}/`);
+      ws.on('message', (d) => raw.push(d.toString()));
+      await until(() => agent.obs.stately!.viewers === 1);
+      await agent.grpc.client.ok('EnsureContainer', { function_name: 'secretive', image: 'esb/s:latest', env: { API_TOKEN: 'tok-5up3r-s3cret' }, owner_id: 'gw' });
+      await until(() => raw.some((m) => m.includes('"running"')));
+      ws.close();
+      expect(raw.some((m) => m.includes('tok-5up3r-s3cret')), 'env value published').toBe(false);
+      expect(raw.some((m) => m.includes('API_TOKEN'))).toBe(true);
+    } finally {
+      await agent.close();
+    }
+  });
+});
