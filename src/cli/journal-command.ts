@@ -83,7 +83,9 @@ function printer(io: CliIo, timeline: Timeline, worker: string | undefined): (li
       io.err(`skipping malformed journal line: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    if (entry && (!worker || entryMatches(entry, worker))) io.out(timeline.format(entry));
+    if (!entry || (worker && !entryMatches(entry, worker))) return;
+    const text = timeline.format(entry);
+    if (text !== undefined) io.out(text);
   };
 }
 

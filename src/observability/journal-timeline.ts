@@ -2,11 +2,14 @@
  * Turns journal entries (JSONL, `{v:1, seq, ts, actor, kind:'spawn'|'event'|'state'|'shutdown', …}`,
  * docs/journal.md) into a human-readable timeline, one line per entry:
  *
- *   10:07:58.212  #12  esb-obs-hello-00000001  state     pulling → creating
+ *   2026-11-28 10:07:58.212  #12    esb-obs-hello-00000001   state     pulling → creating
  *
- * Tolerant by design: unknown kinds and extra fields are shown, not rejected, so an old or newer
- * journal still reads. Pure apart from the per-actor "previous state" it keeps.
+ * `state` entries that repeat the actor's previous state (the recorder writes one after every
+ * event) are left out; step outcomes read `createContainer ✓` / `createContainer ✗`. Tolerant by
+ * design: unknown kinds and extra fields are shown, not rejected, so an old or newer journal still
+ * reads. Pure apart from the per-actor "previous state" it keeps.
  */
+import { eventLabel } from './machine-graph.js';
 
 export interface JournalEntry {
   v: number;
@@ -65,7 +68,7 @@ function fields(obj: Record<string, unknown>, skip: readonly string[] = []): str
     .join(' ');
 }
 
-function detail(e: JournalEntry, prev: Map<string, string>): string {
+function detail(e: JournalEntry, prev: Map<string, string>): string | undefined {
   switch (e.kind) {
     case 'spawn': {
       const input = (e.input ?? {}) as { spec?: Record<string, unknown>; origin?: string };
@@ -74,28 +77,29 @@ function detail(e: JournalEntry, prev: Map<string, string>): string {
     }
     case 'event': {
       const ev = (e.event ?? {}) as Record<string, unknown>;
-      const err = ev.error as { code?: string; message?: string } | undefined;
-      const rest = fields(ev, ['type']);
-      return [String(ev.type ?? '?'), rest, err?.code ? `error=${err.code}: ${err.message ?? ''}` : ''].filter(Boolean).join('  ');
+      const err = (ev.error ?? (ev.output as { error?: unknown } | undefined)?.error) as { code?: string; message?: string } | undefined;
+      const rest = fields(ev, ['type', 'requestId']);
+      return [eventLabel(String(ev.type ?? '?')), rest, err?.code ? `error=${err.code}: ${err.message ?? ''}` : ''].filter(Boolean).join('  ');
     }
     case 'state': {
       const to = stateText(e.value ?? e.state);
-      const from = prev.get(e.actor);
-      prev.set(e.actor, to);
-      const err = (e.context as { error?: { code?: string; message?: string } } | undefined)?.error ?? (e.error as { code?: string; message?: string } | undefined);
-      const base = from && from !== to ? `${from} → ${to}` : `→ ${to}`;
-      return err?.code && /failed|rollback/.test(to) ? `${base}  (${err.code}: ${err.message ?? ''})` : base;
+      const actor = e.actor.replace(/^worker:/, '');
+      const from = prev.get(actor);
+      if (from === to) return undefined;
+      prev.set(actor, to);
+      const final = e.status === 'done' ? '  (final)' : e.status && e.status !== 'active' ? `  (${String(e.status)})` : '';
+      return `${from ? `${from} → ${to}` : `→ ${to}`}${final}`;
     }
     case 'shutdown':
-      return ['agent shutdown', fields(e, ['v', 'seq', 'ts', 'actor', 'kind'])].filter(Boolean).join('  ');
+      return ['stopped by agent shutdown', fields(e, ['v', 'seq', 'ts', 'actor', 'kind'])].filter(Boolean).join('  ');
     default:
       return fields(e, ['v', 'seq', 'ts', 'actor', 'kind']);
   }
 }
 
 export interface Timeline {
-  /** One formatted line for `entry`. */
-  format(entry: JournalEntry): string;
+  /** One formatted line for `entry`, or undefined for a `state` entry that changes nothing. */
+  format(entry: JournalEntry): string | undefined;
 }
 
 /** A formatter that remembers each actor's last state so `state` lines read `from → to`. */
@@ -103,8 +107,10 @@ export function createTimeline(opts: { utc?: boolean } = {}): Timeline {
   const prev = new Map<string, string>();
   return {
     format(e) {
+      const text = detail(e, prev);
+      if (text === undefined) return undefined;
       const actor = e.actor.replace(/^worker:/, '');
-      return `${formatTs(e.ts, opts.utc ?? true)}  #${String(e.seq).padEnd(5)} ${actor.padEnd(32)} ${e.kind.padEnd(9)} ${detail(e, prev)}`.trimEnd();
+      return `${formatTs(e.ts, opts.utc ?? true)}  #${String(e.seq).padEnd(5)} ${actor.padEnd(32)} ${e.kind.padEnd(9)} ${text}`.trimEnd();
     },
   };
 }
