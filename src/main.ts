@@ -15,11 +15,13 @@ import { AgentError } from './errors.js';
 import { containerName, isManaged, parseMemoryLimit, workerLabels, type StackIdentity } from './identity.js';
 import type { Invoker } from './invoke/invoke-api.js';
 import { createInvoker } from './invoke/invoker.js';
+import { openJournalFile } from './journal/journal-file.js';
+import { createJournalRecorder } from './journal/recorder.js';
 import { createLogger } from './log.js';
 import { createSupervisor, type WorkerSupervisor } from './machines/supervisor.js';
 import type { EnsureRequest } from './machines/supervisor-api.js';
 import { workerMachine, type ReadyInput } from './machines/worker-machine.js';
-import { createObservability, type Observability } from './observability/attach.js';
+import { createObservability } from './observability/attach.js';
 import { runtimeActors } from './runtime/actors.js';
 import type { ContainerRuntime, WorkerSpec } from './runtime/container-runtime.js';
 import { createLimiter, type Limiter } from './runtime/limiter.js';
@@ -30,7 +32,7 @@ import { createGrpcServer, type AgentGrpcServer } from './server/server.js';
 export interface StartAgentOptions {
   /** Aborting it stops the agent (like SIGTERM). */
   signal?: AbortSignal | undefined;
-  /** Use this runtime instead of the one `AGENT_RUNTIME` selects (tests, embedding). */
+  /** Use this runtime instead of the one `AGENT_RUNTIME` selects (tests, embedding); the caller closes it. */
   runtime?: ContainerRuntime | undefined;
   /** Wrap or replace the invoke proxy (e.g. a fake in tests). */
   invoker?: ((built: Invoker) => Invoker) | undefined;
@@ -58,6 +60,7 @@ export interface RunningAgent {
 }
 
 type Closer = () => Promise<void> | void;
+type Inspect = (event: InspectionEvent) => void;
 
 /**
  * Starts the agent configured by `env`. Resolves once gRPC is SERVING.
@@ -81,9 +84,12 @@ async function assemble(config: Config, log: Logger, opts: StartAgentOptions, cl
   const obs = await createObservability({ config: observabilityConfig(config), log: log.child({ component: 'observability' }) });
   closers.push(() => obs.close());
   const runtime = opts.runtime ?? (await createRuntime(config, log));
-  closers.push(() => runtime.close());
+  if (!opts.runtime) closers.push(() => runtime.close());
+  const journal = await openJournal(config, log);
+  if (journal) closers.push(journal.close);
   const limiter = createLimiter({ limits: config.limits, onWait: obs.hooks.onLimiterWait });
-  const supervisor = buildSupervisor(config, log, runtime, limiter, obs, opts);
+  const observers = [obs.inspect, journal?.inspect, opts.inspect].filter((o): o is Inspect => o !== undefined);
+  const supervisor = buildSupervisor(config, log, runtime, limiter, observers);
   closers.push(() => supervisor.close());
   const adopted = supervisor.adopt(await runtime.list({}));
   if (adopted.length > 0) log.info({ count: adopted.length }, 'adopted existing workers');
@@ -123,13 +129,10 @@ function buildGrpcServer(config: Config, log: Logger, supervisor: WorkerSupervis
 }
 
 /** Worker machine with the runtime actors, limiter and supervisor; every actor is observed. */
-function buildSupervisor(
-  config: Config, log: Logger, runtime: ContainerRuntime, limiter: Limiter, obs: Observability, opts: StartAgentOptions,
-): WorkerSupervisor {
+function buildSupervisor(config: Config, log: Logger, runtime: ContainerRuntime, limiter: Limiter, observers: Inspect[]): WorkerSupervisor {
   const waitReady = config.worker.readinessWait && runtime.info.kind !== 'simulated'
     ? (input: ReadyInput, signal: AbortSignal) => waitForTcp(input, config.worker.readinessTimeoutMs, signal)
     : undefined;
-  const observers = [obs.inspect, opts.inspect].filter((o): o is (e: InspectionEvent) => void => o !== undefined);
   return createSupervisor({
     workerLogic: workerMachine.provide({ actors: runtimeActors(runtime, limiter, { waitReady }) }),
     networkPhase: runtime.info.networkPhase,
@@ -142,6 +145,26 @@ function buildSupervisor(
     inspect: (event) => observers.forEach((observe) => observe(event)),
     onWorkerError: (name, err) => log.error({ err, worker: name }, 'worker actor crashed'),
   });
+}
+
+/**
+ * With AGENT_JOURNAL: every event delivered to every worker actor and each resulting state,
+ * appended as JSONL (read back by `esb-agent replay`). Closing flushes the file.
+ * @throws the fs error when the file cannot be opened.
+ */
+async function openJournal(config: Config, log: Logger): Promise<{ inspect: Inspect; close: () => Promise<void> } | undefined> {
+  const path = config.journal.path;
+  if (!path) return undefined;
+  const file = await openJournalFile(path, { onError: (err) => log.warn({ err, path }, 'journal write failed') });
+  const recorder = createJournalRecorder({ sink: (line) => file.write(line), now: Date.now });
+  log.info({ path }, 'recording the worker journal (AGENT_JOURNAL)');
+  return {
+    inspect: recorder.inspect,
+    close: async () => {
+      await file.close();
+      if (file.dropped > 0) log.warn({ path, dropped: file.dropped }, 'journal lines dropped (disk too slow)');
+    },
+  };
 }
 
 // ---- Runtime selection: adapters plug in here ------------------------------------------------

@@ -8,6 +8,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import { AgentError } from '../errors.js';
 import type { Invoker } from '../invoke/invoke-api.js';
 import type { Supervisor } from '../machines/supervisor-api.js';
 import { createAgentHandlers } from './handlers/index.js';
@@ -34,7 +35,7 @@ export interface GrpcServerDeps {
 
 export interface AgentGrpcServer {
   readonly server: grpc.Server;
-  /** Listens on `host:port` (0 = any free port) and resolves to the bound port. */
+  /** Listens on `host:port` (0 = any free port) and resolves to the bound port. @throws AgentError UNAVAILABLE naming the address. */
   bind(host: string, port: number): Promise<number>;
   /** Health status of "" and the AgentService: SERVING or NOT_SERVING. */
   setServing(serving: boolean): void;
@@ -89,8 +90,12 @@ export function hostPort(host: string, port: number): string {
 }
 
 function bindServer(server: grpc.Server, credentials: grpc.ServerCredentials, host: string, port: number): Promise<number> {
+  const address = hostPort(host, port);
   return new Promise((resolve, reject) => {
-    server.bindAsync(hostPort(host, port), credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(address, credentials, (err, bound) => {
+      if (!err) return resolve(bound);
+      reject(new AgentError('UNAVAILABLE', `cannot listen for gRPC on ${address} (AGENT_GRPC_HOST, PORT): ${err.message}`, { cause: err, step: 'grpc' }));
+    });
   });
 }
 

@@ -3,13 +3,14 @@
  * runtime, driven by a client built from the proto alone: Ensure → Invoke → List → Pause →
  * Resume → Metrics → Destroy, health, startup errors, and stop.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { replayCommand } from '../../src/cli/replay.js';
 import { startAgent, type RunningAgent } from '../../src/main.js';
 import { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { connectAgent, type AgentTestClient } from './helpers/agent-client.js';
@@ -82,6 +83,30 @@ describe('startAgent', () => {
     expect(handled('InvokeWorker', 'NotFound')).toMatch(/ 1$/);
   });
 
+  it('records a journal with AGENT_JOURNAL that replays ok, and a mutated copy that does not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'esb-agent-journal-'));
+    try {
+      const path = join(dir, 'agent.jsonl');
+      agent = await startAgent({ ...BASE_ENV, AGENT_JOURNAL: path, AGENT_SHUTDOWN_POLICY: 'destroy' });
+      client = connectAgent(`127.0.0.1:${agent.grpcPort}`);
+      const info = await client.ok('EnsureContainer', { function_name: 'journaled', image: 'img', owner_id: 'o' });
+      await client.ok('PauseContainer', { container_id: info.id, owner_id: 'o' });
+      await agent.stop('test');
+      agent = undefined;
+      const out: string[] = [];
+      const io = { env: {}, out: (l: string) => out.push(l), err: (l: string) => out.push(l), waitForSignal: () => new Promise<string>(() => {}) };
+      expect(await replayCommand([path], io)).toBe(0);
+      expect(out.at(-1)).toMatch(/^replay ok \(1 actors, \d+ events\)/);
+      const text = await readFile(path, 'utf8');
+      expect(text).toContain('"paused"');
+      await writeFile(join(dir, 'mutated.jsonl'), text.replace('"paused"', '"running"'));
+      expect(await replayCommand([join(dir, 'mutated.jsonl')], io)).toBe(1);
+      expect(out.at(-1)).toMatch(/replay FAILED/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('turns health NOT_SERVING and refuses new calls after stop', async () => {
     agent = await startAgent(BASE_ENV);
     const address = `127.0.0.1:${agent.grpcPort}`;
@@ -98,10 +123,10 @@ describe('startAgent', () => {
     expect(runtime.snapshotState().started).toHaveLength(3);
     await agent.stop('test');
     expect(runtime.snapshotState()).toMatchObject({ containers: [], networks: [], started: [] });
+    await runtime.close();
   });
 
-  // Needs WorkerSupervisor.stopAll to stop child actors (fix pending on branch core).
-  it.skip('adopts the workers it finds at startup so their owner can list and destroy them', async () => {
+  it('adopts the workers it finds at startup so their owner can list and destroy them', async () => {
     const runtime = new SimulatedRuntime();
     const first = await startAgent(BASE_ENV, { runtime });
     const c1 = connectAgent(`127.0.0.1:${first.grpcPort}`);
@@ -115,6 +140,8 @@ describe('startAgent', () => {
     expect(list.containers.map((c: { container_id: string }) => c.container_id)).toEqual([info.id]);
     await client.ok('DestroyContainer', { container_id: info.id, owner_id: 'o' });
     await expect.poll(() => runtime.snapshotState().containers.length, { timeout: 10_000 }).toBe(0);
+    await agent.stop('test');
+    await runtime.close();
   });
 
   it('fails to start with one error naming a missing TLS file, and leaves nothing listening', async () => {
