@@ -78,7 +78,7 @@ function detail(e: JournalEntry, prev: Map<string, string>): string | undefined 
     case 'event': {
       const ev = (e.event ?? {}) as Record<string, unknown>;
       const err = (ev.error ?? (ev.output as { error?: unknown } | undefined)?.error) as { code?: string; message?: string } | undefined;
-      const rest = fields(ev, ['type', 'requestId']);
+      const rest = fields(ev, ['type', 'requestId', 'actorId']);
       return [eventLabel(String(ev.type ?? '?')), rest, err?.code ? `error=${err.code}: ${err.message ?? ''}` : ''].filter(Boolean).join('  ');
     }
     case 'state': {

@@ -57,3 +57,15 @@ describe('runJournalCommand', () => {
     expect(t.errLines.join('\n')).toContain('cannot read');
   });
 });
+
+describe('runJournalCommand on a recorded journal', () => {
+  it('reads the recorder\'s happy-path fixture as a timeline', async () => {
+    const t = io();
+    expect(await runJournalCommand(['show', 'test/fixtures/journals/happy-path.v1.jsonl', 'esb-test-echo-00000001'], t)).toBe(0);
+    const text = t.outLines.join('\n');
+    expect(text).toContain('readying → running');
+    expect(text).toContain('createContainer ✓');
+    expect(text).toMatch(/destroying\.removing → destroyed {2}\(final\)$/m);
+    expect(t.errLines).toEqual([]);
+  });
+});
