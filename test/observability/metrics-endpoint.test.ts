@@ -57,6 +57,7 @@ describe('/metrics on the in-process agent', () => {
     expect(sampleValue(f, 'esb_agent_invoke_bytes_sum', { direction: 'request' })).toBe(300);
     expect(sampleValue(f, 'esb_agent_invoke_bytes_bucket', { direction: 'response', le: '1024' })).toBe(1);
     expect(sampleValue(f, 'esb_agent_pulls_in_flight')).toBe(0);
+    expect(sampleValue(f, 'esb_agent_pull_bytes_total')).toBeGreaterThan(0);
     expect(sampleValue(f, 'esb_agent_limiter_queue_depth', { class: 'pull' })).toBe(0);
   });
 
