@@ -108,5 +108,6 @@ start dockerd dockerd docker_ok /usr/sbin/dockerd --containerd "$CTR_SOCK" --sto
 start registry docker-registry registry_ok /usr/bin/docker-registry serve "$S/registry.yml"
 build_image
 printf '%s\n' "${STATUS[@]}"
+[ -e "$S/images/echo.tar" ] && echo "worker image: $S/images/echo.tar (registry $REGISTRY_ADDR/esb/echo:latest)"
 echo "cni plugins: $CNI_BIN_LINK -> $(readlink -f "$CNI_BIN_LINK")"
 echo "state: $S"
