@@ -3,7 +3,7 @@
  * conversion of whatever an invoked actor failed with into JSON-safe {@link ErrorData}.
  */
 import type { ErrorCode, ErrorData } from '../errors.js';
-import type { WorkerContext, WorkerInput } from './worker-types.js';
+import type { CommandResult, WorkerContext, WorkerInput } from './worker-types.js';
 
 /** The port every worker's RIE-style HTTP server listens on. */
 export const WORKER_PORT = 8080;
@@ -49,4 +49,41 @@ export function initialContext(input: WorkerInput): WorkerContext {
     oomKilled: false,
     destroyRequests: [],
   };
+}
+
+type StepErrorEvent = { error: unknown };
+
+/** ErrorData of an `xstate.error.actor.*` event. Pure. */
+export function errorOf(event: object, step: string): ErrorData {
+  return toErrorData((event as StepErrorEvent).error, step);
+}
+
+/** Marks the pause/resume in flight as failed (CANCELLED) when `by` interrupts it. Pure. */
+export function interrupted(context: WorkerContext, by: string): Partial<WorkerContext> {
+  if (!context.pendingCommand) return {};
+  const error: ErrorData = {
+    code: 'CANCELLED',
+    message: `${context.pendingCommand.type} interrupted by ${by}`,
+    step: context.pendingCommand.type === 'pause' ? 'pauseContainer' : 'resumeContainer',
+  };
+  return { lastCommand: commandResult(context.pendingCommand, false, error), pendingCommand: undefined };
+}
+
+/** The lastCommand record of a finished pause/resume. Pure. */
+export function commandResult(
+  pending: NonNullable<WorkerContext['pendingCommand']>, ok: boolean, error?: ErrorData,
+): CommandResult {
+  return error ? { requestId: pending.requestId, type: pending.type, ok, error } : { requestId: pending.requestId, type: pending.type, ok };
+}
+
+/** The error of a worker that exited while `readying`. Pure. */
+export function exitedEarly(exitCode: number): ErrorData {
+  return { code: 'UNAVAILABLE', message: `worker exited during startup with code ${exitCode}`, step: 'waitReady' };
+}
+
+/** The lastCommand record of the latest destroy request, if any. Pure. */
+export function destroyOutcome(context: WorkerContext, ok: boolean, error?: ErrorData) {
+  const requestId = context.destroyRequests.at(-1);
+  if (requestId === undefined) return context.lastCommand;
+  return { requestId, type: 'destroy' as const, ok, ...(error ? { error } : {}) };
 }

@@ -24,65 +24,21 @@
  * - `runtime.exited`/`runtime.oom` in running/pausing/paused/resuming → `stopped` (List: STOPPED).
  */
 import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
-import type { ErrorData } from '../errors.js';
+import type { CreatedContainer, NetworkAttachment } from '../runtime/container-runtime.js';
+import {
+  commandResult, destroyOutcome, errorOf, exitedEarly, initialContext, interrupted, toErrorData,
+} from './worker-context.js';
+import { nameOf, releaseStates } from './worker-release.js';
 import type {
-  CreatedContainer, NetworkAttachment, WorkerSpec,
-} from '../runtime/container-runtime.js';
-import { initialContext, toErrorData } from './worker-context.js';
-import type {
-  CommandResult, WorkerContext, WorkerEvent, WorkerInput, WorkerPullEvent,
+  CreateInput, NameInput, PullInput, ReadyInput, StopInput, WorkerContext, WorkerEvent, WorkerInput, WorkerPullEvent,
 } from './worker-types.js';
 
-/** Inputs of the invoked actors (what `runtimeActors` receives). */
-export interface NameInput { name: string }
-export interface PullInput { image: string; name: string }
-export interface CreateInput { spec: WorkerSpec }
-export interface ReadyInput { name: string; ipAddress: string; port: number }
-export interface StopInput { name: string; graceMs: number }
+export type { CreateInput, NameInput, PullInput, ReadyInput, StopInput } from './worker-types.js';
 
 function missing(name: string): never {
   throw new Error(`${name} not provided`);
 }
 const notProvided = <TOut, TIn>(name: string) => fromPromise<TOut, TIn>(async () => missing(name));
-
-const nameOf = ({ context }: { context: WorkerContext }): NameInput => ({ name: context.spec.name });
-type StepErrorEvent = { error: unknown };
-const errorOf = (event: object, step: string) => toErrorData((event as StepErrorEvent).error, step);
-
-/** The release sequence shared by `destroying` and `rollback`: releases exactly what is held. */
-function releaseStates(done: string) {
-  return {
-    initial: 'network',
-    states: {
-      network: {
-        always: { guard: 'notHoldingNetwork', target: 'stopping' },
-        invoke: {
-          src: 'teardownNetwork', id: 'teardownNetwork', input: nameOf,
-          onDone: { target: 'stopping', actions: 'releasedNetwork' },
-          onError: { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'teardownNetwork' } as const },
-        },
-      },
-      stopping: {
-        always: { guard: 'notStarted', target: 'removing' },
-        invoke: {
-          src: 'stopContainer', id: 'stopContainer',
-          input: ({ context }: { context: WorkerContext }): StopInput =>
-            ({ name: context.spec.name, graceMs: context.stopGraceMs }),
-          onDone: { target: 'removing', actions: 'releasedStarted' },
-          onError: { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'stopContainer' } as const },
-        },
-      },
-      removing: {
-        always: { guard: 'notHoldingContainer', target: done },
-        invoke: {
-          src: 'removeContainer', id: 'removeContainer', input: nameOf,
-          onDone: { target: done, actions: 'releasedContainer' },
-          onError: { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'removeContainer' } as const },
-        },
-      },
-    },
-  } as const;
-}
 
 const toDestroying = { target: '#worker.destroying', actions: 'recordDestroy' } as const;
 const toStopped = {
@@ -314,31 +270,5 @@ export const workerMachine = setup({
 export type WorkerMachine = typeof workerMachine;
 /** A worker actor's snapshot. */
 export type WorkerSnapshot = SnapshotFrom<WorkerMachine>;
-
-function interrupted(context: WorkerContext, by: string): Partial<WorkerContext> {
-  if (!context.pendingCommand) return {};
-  const error: ErrorData = {
-    code: 'CANCELLED',
-    message: `${context.pendingCommand.type} interrupted by ${by}`,
-    step: context.pendingCommand.type === 'pause' ? 'pauseContainer' : 'resumeContainer',
-  };
-  return { lastCommand: commandResult(context.pendingCommand, false, error), pendingCommand: undefined };
-}
-
-function commandResult(
-  pending: NonNullable<WorkerContext['pendingCommand']>, ok: boolean, error?: ErrorData,
-): CommandResult {
-  return error ? { requestId: pending.requestId, type: pending.type, ok, error } : { requestId: pending.requestId, type: pending.type, ok };
-}
-
-function exitedEarly(exitCode: number): ErrorData {
-  return { code: 'UNAVAILABLE', message: `worker exited during startup with code ${exitCode}`, step: 'waitReady' };
-}
-
-function destroyOutcome(context: WorkerContext, ok: boolean, error?: ErrorData) {
-  const requestId = context.destroyRequests.at(-1);
-  if (requestId === undefined) return context.lastCommand;
-  return { requestId, type: 'destroy' as const, ok, ...(error ? { error } : {}) };
-}
 
 export { workerView, statePath, statusOf } from './worker-view.js';

@@ -114,3 +114,10 @@ export interface WorkerView {
   pull?: PullProgress | undefined;
   exitCode?: number | undefined;
 }
+
+/** Inputs of the invoked actors (what `runtimeActors` receives). */
+export interface NameInput { name: string }
+export interface PullInput { image: string; name: string }
+export interface CreateInput { spec: WorkerSpec }
+export interface ReadyInput { name: string; ipAddress: string; port: number }
+export interface StopInput { name: string; graceMs: number }

@@ -41,11 +41,11 @@ export class NameChain {
   run<T>(name: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(name);
     const result = prev ? prev.then(fn) : fn();
-    const tail: Promise<void> = result.then(() => undefined, () => undefined);
-    this.tails.set(name, tail);
-    void tail.then(() => {
+    const settled = (): void => {
       if (this.tails.get(name) === tail) this.tails.delete(name);
-    });
+    };
+    const tail: Promise<void> = result.then(settled, settled);
+    this.tails.set(name, tail);
     return result;
   }
 
