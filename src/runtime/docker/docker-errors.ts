@@ -30,6 +30,8 @@ export function dockerMessage(err: unknown): string {
   return (m?.[1] ?? raw).trim();
 }
 
+const UNSTARTABLE = /OCI runtime (create|start|exec) failed|starting container process caused|executable file not found|exec format error/i;
+
 /** The code for a 409 by its meaning: a name clash is ALREADY_EXISTS, a wrong state FAILED_PRECONDITION. */
 function conflictCode(msg: string): ErrorCode {
   return /already in use|already exists/i.test(msg) ? 'ALREADY_EXISTS' : 'FAILED_PRECONDITION';
@@ -40,15 +42,15 @@ function serverErrorCode(msg: string): ErrorCode {
   if (/connection refused|transport is closing|error while dialing|dial unix|Unavailable|daemon is not running/i.test(msg)) {
     return 'UNAVAILABLE';
   }
-  if (/OCI runtime (create|start|exec) failed|starting container process caused|executable file not found|exec format error/i.test(msg)) {
-    return 'FAILED_PRECONDITION';
-  }
   if (/no such (image|container)|not found|manifest unknown/i.test(msg)) return 'NOT_FOUND';
   return 'INTERNAL';
 }
 
 /** Our code for an HTTP status from dockerd. Pure. */
 export function codeForStatus(status: number, msg: string): ErrorCode {
+  // dockerd 20.10 answers an unstartable image (bad entrypoint) with 400 or 500: the image's
+  // fault, not a malformed request and not an agent failure.
+  if (UNSTARTABLE.test(msg)) return 'FAILED_PRECONDITION';
   if (status === 400) return 'INVALID_ARGUMENT';
   if (status === 401 || status === 403) return 'PERMISSION_DENIED';
   if (status === 404) return 'NOT_FOUND';

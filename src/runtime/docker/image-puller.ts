@@ -8,10 +8,10 @@ import { AgentError, hasCode } from '../../errors.js';
 import type { EnsureImageOptions, ImageInfo, PullProgress } from '../container-runtime.js';
 import { withDeadline, createDeadline, deadlineError } from './call-deadline.js';
 import type { DockerClient } from './docker-client.js';
-import { mapDockerError } from './docker-errors.js';
+import { dockerMessage, mapDockerError } from './docker-errors.js';
 import type { DockerLogger, PullPolicy } from './docker-options.js';
 import { PullProgressParser } from './pull-progress.js';
-import { inStreamPullError, splitReference } from './pull-errors.js';
+import { inStreamPullError, pullErrorCode, splitReference } from './pull-errors.js';
 
 export interface ImagePullerDeps {
   client: DockerClient;
@@ -151,7 +151,7 @@ export class ImagePuller {
       return { digest: outcome.digest };
     } catch (err) {
       if (deadline.signal.aborted) throw deadlineError(deadline, what, this.deps.pullTimeoutMs, 'pullImage');
-      throw mapDockerError(err, what, 'pullImage', this.deps.endpoint);
+      throw pullRequestError(err, what, this.deps.endpoint);
     } finally {
       deadline.dispose();
     }
@@ -202,4 +202,18 @@ export class ImagePuller {
       if (signal.aborted) onAbort();
     });
   }
+}
+
+/**
+ * Maps a failed `POST /images/create`: dockerd answers registry trouble as an HTTP error
+ * before any stream (404 unknown repository/tag, 500 registry unreachable…), so the
+ * registry's message decides the code, as for in-stream errors. Pure.
+ */
+function pullRequestError(err: unknown, what: string, endpoint: string): AgentError {
+  const status = (err as { statusCode?: unknown }).statusCode;
+  if (err instanceof AgentError || typeof status !== 'number') return mapDockerError(err, what, 'pullImage', endpoint);
+  if (status === 404) return new AgentError('NOT_FOUND', `${what}: ${dockerMessage(err)}`, { cause: err, step: 'pullImage' });
+  const code = pullErrorCode(dockerMessage(err));
+  if (code === 'INTERNAL') return mapDockerError(err, what, 'pullImage', endpoint);
+  return new AgentError(code, `${what}: ${dockerMessage(err)}`, { cause: err, step: 'pullImage' });
 }

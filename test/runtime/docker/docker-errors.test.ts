@@ -11,6 +11,7 @@ describe('mapDockerError', () => {
     ['409 not running', httpError(409, 'Container abc is not running'), 'FAILED_PRECONDITION'],
     ['400 bad name', httpError(400, 'Invalid container name (a b), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed'), 'INVALID_ARGUMENT'],
     ['500 bad entrypoint', httpError(500, 'OCI runtime create failed: exec: "/nope": stat /nope: no such file or directory: unknown'), 'FAILED_PRECONDITION'],
+    ['400 bad entrypoint', httpError(400, 'failed to create shim: OCI runtime create failed: runc create failed: unable to start container process: exec: "/nope": stat /nope: no such file or directory: unknown'), 'FAILED_PRECONDITION'],
     ['500 containerd gone', httpError(500, 'connection error: desc = "transport: Error while dialing dial unix /run/containerd/containerd.sock: connect: connection refused"'), 'UNAVAILABLE'],
     ['500 other', httpError(500, 'something odd'), 'INTERNAL'],
     ['503', httpError(503, 'busy'), 'UNAVAILABLE'],
