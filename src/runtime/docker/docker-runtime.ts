@@ -79,32 +79,45 @@ export class DockerRuntime implements ContainerRuntime {
     return this.puller.ensure(image, opts);
   }
 
+  /**
+   * Creates the container. The caller's abort does not cut the create request (dockerd would
+   * still create the container after we hung up, leaking it): we wait for the answer (bounded
+   * by the call timeout), remove what was created, then report CANCELLED.
+   */
   async create(spec: WorkerSpec, opts: OpOptions): Promise<CreatedContainer> {
     if (!spec.name) throw new AgentError('INVALID_ARGUMENT', 'container name is empty', { step: 'create' });
+    if (opts.signal?.aborted) throw new AgentError('CANCELLED', `create container ${spec.name}: cancelled`, { step: 'create' });
     const body = createBody(spec, this.o.network);
+    let created: { id: string };
     try {
-      const created = await this.call(`create container ${spec.name}`, 'create', opts.signal, (s) =>
-        this.deps.client.createContainer({ ...body, abortSignal: s }),
-      );
-      return { containerId: created.id };
+      created = await this.call(`create container ${spec.name}`, 'create', undefined, (s) => this.deps.client.createContainer({ ...body, abortSignal: s }));
     } catch (err) {
-      const e = err as AgentError;
-      if (e.code === 'NOT_FOUND' && /network/i.test(e.message)) {
-        throw new AgentError(
-          'FAILED_PRECONDITION',
-          `${e.message} (CONTAINERS_NETWORK=${this.o.network} must exist: docker network create ${this.o.network})`,
-          { cause: e, step: 'create' },
-        );
-      }
+      const e = this.networkMissing(err as AgentError);
       if (e.code === 'NOT_FOUND') throw new AgentError('NOT_FOUND', `${e.message} (image ${spec.image} is not present)`, { cause: e, step: 'create' });
+      if (e.code === 'DEADLINE_EXCEEDED') await this.remove(spec.name, {}).catch(() => undefined);
       throw e;
     }
+    if (opts.signal?.aborted) {
+      await this.remove(spec.name, {}).catch(() => undefined);
+      throw new AgentError('CANCELLED', `create container ${spec.name}: cancelled (the created container was removed)`, { step: 'create' });
+    }
+    return { containerId: created.id };
+  }
+
+  /** dockerd reports a missing network as 404 (at create or, in 20.10, at start): say how to fix it. */
+  private networkMissing(e: AgentError): AgentError {
+    if (e.code !== 'NOT_FOUND' || !/network .*not found/i.test(e.message)) return e;
+    return new AgentError(
+      'FAILED_PRECONDITION',
+      `${e.message} (CONTAINERS_NETWORK=${this.o.network} must exist: docker network create ${this.o.network})`,
+      { cause: e, step: e.step },
+    );
   }
 
   async start(name: string, opts: OpOptions): Promise<void> {
     await this.call(`start container ${name}`, 'start', opts.signal, (s) => this.container(name).start({ abortSignal: s })).catch((err: AgentError) => {
       if (/already started/i.test(err.message)) return; // 304
-      throw err;
+      throw this.networkMissing(err);
     });
   }
 

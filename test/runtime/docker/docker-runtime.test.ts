@@ -24,6 +24,17 @@ describe('DockerRuntime (stubbed dockerode)', () => {
     await expect(stubRuntime(stub).create(spec, {})).rejects.toMatchObject({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('docker network create esb-net') });
   });
 
+  it('removes a container whose create finished after the caller aborted, then reports CANCELLED', async () => {
+    const ac = new AbortController();
+    const stub = new StubDocker()
+      .on('createContainer', () => new Promise((r) => setTimeout(() => r({ id: 'a'.repeat(64) }), 30)))
+      .on('remove', () => undefined);
+    const p = stubRuntime(stub).create(spec, { signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(stub.calls.map((c) => c.method)).toEqual(['createContainer', 'remove']);
+  });
+
   it('maps a name clash on create to ALREADY_EXISTS', async () => {
     const stub = new StubDocker().on('createContainer', () => Promise.reject(httpError(409, 'Conflict. The container name "/x" is already in use')));
     await expect(stubRuntime(stub).create(spec, {})).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
