@@ -1,18 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerTestBed, bringUp, destroy, invokeUntilOk, requireDocker } from './docker-int-helpers.js';
 
-const skip = await requireDocker();
+const skip = await requireDocker('test/runtime/docker/docker-concurrency.int.test.ts');
 const N = 20;
 
 describe.skipIf(skip)('DockerRuntime on the real dockerd: concurrency', () => {
-  let bed: DockerTestBed;
+  let current: DockerTestBed | undefined;
   afterEach(async () => {
-    const leaked = await bed.cleanup();
-    expect(leaked, 'containers leaked by the test').toEqual([]);
+    const leaked = await current?.cleanup();
+    current = undefined;
+    expect(leaked ?? [], 'containers leaked by the test').toEqual([]);
   });
 
   it(`brings up ${N} workers at once, each answers at its own IP, then destroys them all at once`, async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-conc1'));
     const rt = await bed.runtime({ callTimeoutMs: 60_000, ipLookupTimeoutMs: 30_000 });
     const specs = Array.from({ length: N }, (_, i) => bed.spec(`c${i}`));
     const up = await Promise.all(specs.map((s) => bringUp(rt, s)));

@@ -4,7 +4,7 @@ import { createDockerRuntime } from '../../../src/runtime/docker/create-docker-r
 import { startBrokenRegistry } from './broken-registry.js';
 import { DockerTestBed, ECHO_IMAGE, bringUp, destroy, docker, requireDocker } from './docker-int-helpers.js';
 
-const skip = await requireDocker();
+const skip = await requireDocker('test/runtime/docker/docker-failures.int.test.ts');
 
 /** Runs `p`, expecting an AgentError; returns it. */
 async function failure(p: Promise<unknown>): Promise<AgentError> {
@@ -14,14 +14,15 @@ async function failure(p: Promise<unknown>): Promise<AgentError> {
 }
 
 describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', () => {
-  let bed: DockerTestBed;
+  let current: DockerTestBed | undefined;
   afterEach(async () => {
-    const leaked = await bed.cleanup();
-    expect(leaked, 'containers leaked by the test').toEqual([]);
+    const leaked = await current?.cleanup();
+    current = undefined;
+    expect(leaked ?? [], 'containers leaked by the test').toEqual([]);
   });
 
   it('fails fast with FAILED_PRECONDITION when the image is absent and the policy is never', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail1'));
     const rt = await bed.runtime({ pullPolicy: 'never' });
     const spec = bed.spec('never', { image: `127.0.0.1:5000/esb/echo:absent-${bed.env}` });
     const err = await failure(bringUp(rt, spec));
@@ -31,7 +32,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', ()
   });
 
   it('fails with NOT_FOUND naming the tag when the local registry has no such tag', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail2'));
     const rt = await bed.runtime();
     const image = `127.0.0.1:5000/esb/echo:no-such-tag-${bed.env}`;
     const err = await failure(bringUp(rt, bed.spec('notag', { image })));
@@ -41,7 +42,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', ()
   });
 
   it('fails the pull on an error inside the progress stream (corrupt layer) and leaves no image', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail3'));
     const reg = await startBrokenRegistry();
     try {
       const rt = await bed.runtime();
@@ -60,7 +61,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', ()
   });
 
   it('fails the pull when the registry serves a broken manifest', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail4'));
     const reg = await startBrokenRegistry();
     try {
       const rt = await bed.runtime({ pullPolicy: 'always' });
@@ -73,7 +74,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', ()
   });
 
   it('always: falls back to the present image when the registry is unreachable', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail5'));
     const tag = `127.0.0.1:1/esb/echo:${bed.env}`; // port 1: nothing listens
     await docker('tag', ECHO_IMAGE, tag);
     bed.trackImage(tag);
@@ -85,16 +86,16 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', ()
   });
 
   it('refuses to start when CONTAINERS_NETWORK is missing, saying how to create it', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail6'));
     const err = await failure(createDockerRuntime({ network: `${bed.network}-missing`, identity: bed.identity }));
     expect(err.code).toBe('FAILED_PRECONDITION');
     expect(err.message).toContain(`docker network create`);
   });
 
   it('fails with FAILED_PRECONDITION when the network disappears after start-up (dockerd 20.10 notices at start)', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail7'));
     const rt = await bed.runtime();
-    await docker('network', 'rm', bed.network);
+    await bed.removeNetwork();
     const err = await failure(bringUp(rt, bed.spec('nonet')));
     expect(err.code).toBe('FAILED_PRECONDITION');
     expect(['create', 'start']).toContain(err.step);
@@ -102,7 +103,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', ()
   });
 
   it('fails start with FAILED_PRECONDITION for a bad entrypoint and the rollback leaves nothing', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail8'));
     const image = `esb-dkt/bad-entrypoint:${bed.env}`;
     const tmp = await docker('create', '--entrypoint', '/nonexistent/entry', ECHO_IMAGE);
     await docker('commit', tmp, image);
@@ -117,7 +118,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: injected failures', ()
   });
 
   it('rolls back by name when destroy arrives while create is in flight', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-fail9'));
     const rt = await bed.runtime();
     for (const delayMs of [0, 2, 5, 10, 20, 40]) {
       const spec = bed.spec(`race${delayMs}`);

@@ -1,21 +1,22 @@
 /**
- * Helpers for the Docker adapter's integration tests against the real dockerd: availability
- * check (skip loudly outside CI, fail in CI), a per-test bed (unique brand env, its own
- * masquerade-free network, leak assertions, cleanup by label), invoke, and the
- * create → start → setupNetwork sequence with the machine's rollback.
+ * Helpers for the Docker adapter's integration tests against the real dockerd, on top of the
+ * test bed (`test/helpers`): availability check (skip loudly outside CI, fail in CI), a
+ * per-test bed (unique brand, its own masquerade-free network, leak assertions, cleanup),
+ * invoke, and the create → start → setupNetwork sequence with the machine's rollback.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import type { ContainerRuntime, WorkerSpec } from '../../../src/runtime/container-runtime.js';
 import { createDockerRuntime } from '../../../src/runtime/docker/create-docker-runtime.js';
 import type { DockerRuntimeOptions } from '../../../src/runtime/docker/docker-options.js';
+import { createIsolation, requireRuntimes, TEST_LABEL, waitFor as waitUntil, WORKER_IMAGE_REF, type TestIsolation } from '../../helpers/index.js';
+import type { DockerTestNetwork } from '../../helpers/index.js';
 
 const run = promisify(execFile);
 export const DOCKER = '/usr/bin/docker';
-export const ECHO_IMAGE = '127.0.0.1:5000/esb/echo:latest';
+export const ECHO_IMAGE = WORKER_IMAGE_REF;
 export const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
 
 /** Runs `/usr/bin/docker args…`; resolves with trimmed stdout. */
@@ -24,40 +25,15 @@ export async function docker(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** True when dockerd, the registry and the echo image are there. */
-export async function dockerReady(): Promise<boolean> {
-  if (!existsSync('/var/run/docker.sock')) return false;
-  try {
-    await docker('version', '--format', '{{.Server.Version}}');
-    const r = await fetch('http://127.0.0.1:5000/v2/esb/echo/tags/list');
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** Resolves the skip flag once; in CI a missing daemon is a failure, elsewhere a loud skip. */
-export async function requireDocker(): Promise<boolean> {
-  const ok = await dockerReady();
-  if (!ok && process.env['CI']) throw new Error('dockerd / registry / echo image missing in CI (run scripts/runtime-up.sh)');
-  if (!ok) console.warn('SKIPPING Docker integration tests: dockerd, the registry or the echo image is missing');
-  return !ok;
+/** Resolves the skip flag once (test-bed rule: a loud skip outside CI, a failure in CI). */
+export async function requireDocker(file: string): Promise<boolean> {
+  const check = await requireRuntimes(['docker', 'registry', 'image'], file);
+  return !check.ok;
 }
 
 /** Polls `cond` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(cond: () => Promise<T> | T, timeoutMs = 30_000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    try {
-      const v = await cond();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
+export function waitFor<T>(cond: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+  return waitUntil(cond, { timeoutMs, intervalMs: 20, what });
 }
 
 export interface InvokeResult {
@@ -89,18 +65,48 @@ export async function invokeUntilOk(ip: string, payload: unknown, timeoutMs = 30
   return waitFor(async () => invoke(ip, payload, 5_000), timeoutMs, `worker ${ip} to answer`);
 }
 
-/** Per-test isolation: unique env label, own network, cleanup and leak checks by label. */
+/**
+ * Per-test isolation on top of the test bed's {@link createIsolation}: a unique brand (so the
+ * adapter's label filters only see this test's containers), the echo image in dockerd, the
+ * test's own Docker network (its own subnet, masquerade off), leak checks and cleanup.
+ */
 export class DockerTestBed {
-  readonly brand = 'dkt';
-  readonly env = `t${randomBytes(4).toString('hex')}`;
-  readonly network = `esb-dkt-${this.env}`;
-  readonly identity = { brand: this.brand, env: this.env };
+  private constructor(
+    readonly iso: TestIsolation,
+    private readonly net: DockerTestNetwork,
+  ) {}
+
+  /** Creates the isolation, loads the echo image into dockerd and makes the network. */
+  static async create(testName: string): Promise<DockerTestBed> {
+    const iso = await createIsolation(testName);
+    try {
+      await iso.loadDockerImage();
+      return new DockerTestBed(iso, await iso.createDockerNetwork());
+    } catch (err) {
+      await iso.cleanup();
+      throw err;
+    }
+  }
+
   private readonly runtimes: ContainerRuntime[] = [];
   private readonly images: string[] = [];
 
-  async setup(): Promise<this> {
-    await docker('network', 'create', '--driver', 'bridge', '-o', 'com.docker.network.bridge.enable_ip_masquerade=false', '--label', `dkt_env=${this.env}`, this.network);
-    return this;
+  get brand(): string {
+    return this.iso.brand;
+  }
+  get env(): string {
+    return this.iso.env;
+  }
+  get network(): string {
+    return this.net.name;
+  }
+  get identity(): { brand: string; env: string } {
+    return { brand: this.iso.brand, env: this.iso.env };
+  }
+
+  /** Removes the network now (to test a network that disappears). */
+  removeNetwork(): Promise<void> {
+    return this.net.remove();
   }
 
   /** An adapter on the shared dockerd for this bed. */
@@ -110,17 +116,9 @@ export class DockerTestBed {
     return rt;
   }
 
-  /** A worker spec with a fresh name and the five labels. */
+  /** A worker spec with a fresh name, the five labels and the test-bed label. */
   spec(functionName = 'echo', extra: Partial<WorkerSpec> = {}): WorkerSpec {
-    const name = `${this.brand}-${this.env}-${functionName}-${randomBytes(4).toString('hex')}`;
-    const labels = {
-      [`${this.brand}_function`]: functionName,
-      created_by: `${this.brand}-agent`,
-      [`${this.brand}_env`]: this.env,
-      [`com.${this.brand}.kind`]: 'function',
-      [`com.${this.brand}.owner`]: 'owner-1',
-    };
-    return { name, functionName, image: ECHO_IMAGE, env: { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128' }, ownerId: 'owner-1', labels, memoryLimitBytes: 128 << 20, ...extra };
+    return workerSpec(this.identity, functionName, { [TEST_LABEL]: this.brand }, extra);
   }
 
   /** Registers a local image tag to remove at cleanup. */
@@ -128,21 +126,44 @@ export class DockerTestBed {
     this.images.push(ref);
   }
 
-  /** Names/ids of containers carrying this bed's env label (any state). */
+  /** Ids of containers carrying this bed's label (any state). */
   async leftovers(): Promise<string[]> {
-    const out = await docker('ps', '-aq', '--filter', `label=${this.brand}_env=${this.env}`);
+    const out = await docker('ps', '-aq', '--filter', `label=${TEST_LABEL}=${this.brand}`);
     return out ? out.split('\n') : [];
   }
 
-  /** Removes everything of this bed; returns what had leaked (containers) before removal. */
+  /**
+   * Closes the adapters, removes the images it tagged and the network, runs the test bed's
+   * leak check and forced cleanup. Returns the containers that had leaked (then removed).
+   */
   async cleanup(): Promise<string[]> {
     for (const rt of this.runtimes.splice(0)) await rt.close().catch(() => undefined);
     const leaked = await this.leftovers();
     if (leaked.length) await docker('rm', '-f', '-v', ...leaked).catch(() => undefined);
-    await docker('network', 'rm', this.network).catch(() => undefined);
     for (const img of this.images.splice(0)) await docker('rmi', '-f', img).catch(() => undefined);
+    try {
+      await this.net.remove();
+      await this.iso.assertNothingLeft();
+    } finally {
+      await this.iso.cleanup();
+    }
     return leaked;
   }
+}
+
+/** A worker spec for `identity`: name `{brand}-{env}-{fn}-{8hex}`, the five labels plus `extraLabels`. */
+export function workerSpec(identity: { brand: string; env: string }, functionName: string, extraLabels: Record<string, string> = {}, extra: Partial<WorkerSpec> = {}): WorkerSpec {
+  const { brand, env } = identity;
+  const labels = {
+    ...extraLabels,
+    [`${brand}_function`]: functionName,
+    created_by: `${brand}-agent`,
+    [`${brand}_env`]: env,
+    [`com.${brand}.kind`]: 'function',
+    [`com.${brand}.owner`]: 'owner-1',
+  };
+  const name = `${brand}-${env}-${functionName}-${randomBytes(4).toString('hex')}`;
+  return { name, functionName, image: ECHO_IMAGE, env: { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128' }, ownerId: 'owner-1', labels, memoryLimitBytes: 128 << 20, ...extra };
 }
 
 /**

@@ -1,21 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RuntimeEvent } from '../../../src/runtime/container-runtime.js';
 import { DockerTestBed, bringUp, destroy, docker, invoke, invokeUntilOk, requireDocker, waitFor } from './docker-int-helpers.js';
 
-const skip = await requireDocker();
+const skip = await requireDocker('test/runtime/docker/docker-lifecycle.int.test.ts');
 const cgroup = (ctrl: string, id: string, file: string): bigint => BigInt(readFileSync(`/sys/fs/cgroup/${ctrl}/docker/${id}/${file}`, 'utf8').trim());
 
 describe.skipIf(skip)('DockerRuntime on the real dockerd: lifecycle', () => {
-  let bed: DockerTestBed;
-  beforeAll(() => undefined);
+  let current: DockerTestBed | undefined;
   afterEach(async () => {
-    const leaked = await bed.cleanup();
-    expect(leaked, 'containers leaked by the test').toEqual([]);
+    const leaked = await current?.cleanup();
+    current = undefined;
+    expect(leaked ?? [], 'containers leaked by the test').toEqual([]);
   });
 
   it('goes from create to an answered invoke, pauses (a request waits) and resumes, then destroys leaving nothing', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-life1'));
     const rt = await bed.runtime();
     expect(rt.info).toMatchObject({ kind: 'docker', networkPhase: 'afterStart' });
     const spec = bed.spec('life');
@@ -48,7 +48,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: lifecycle', () => {
   });
 
   it('reports metrics that agree with docker inspect and the cgroup files', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-life2'));
     const rt = await bed.runtime();
     const spec = bed.spec('metrics');
     const { containerId, ip } = await bringUp(rt, spec);
@@ -72,7 +72,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: lifecycle', () => {
   });
 
   it('reports the host total as memoryMax when no limit is set', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-life3'));
     const rt = await bed.runtime();
     const spec = bed.spec('nolimit', { memoryLimitBytes: undefined, env: {} });
     await bringUp(rt, spec);
@@ -83,7 +83,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: lifecycle', () => {
   });
 
   it('emits an exit event and lists STOPPED when the container is killed from outside', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-life4'));
     const rt = await bed.runtime();
     const events: RuntimeEvent[] = [];
     const unsubscribe = rt.subscribe((e) => events.push(e));
@@ -103,7 +103,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: lifecycle', () => {
   });
 
   it('emits oom and exit events when the worker exceeds its memory limit', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-life5'));
     const rt = await bed.runtime();
     const events: RuntimeEvent[] = [];
     const unsubscribe = rt.subscribe((e) => events.push(e));
@@ -120,7 +120,7 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: lifecycle', () => {
   });
 
   it('stops a paused worker without hanging', async () => {
-    bed = await new DockerTestBed().setup();
+    const bed = (current = await DockerTestBed.create('dk-life6'));
     const rt = await bed.runtime();
     const spec = bed.spec('pausedstop', { env: { ECHO_IGNORE_SIGTERM: '1' } });
     await bringUp(rt, spec);

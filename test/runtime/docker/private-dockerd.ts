@@ -5,19 +5,28 @@
  * made is removed at the end.
  */
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { DOCKER, waitFor } from './docker-int-helpers.js';
 
 const run = promisify(execFile);
 
 export class PrivateDockerd {
-  readonly id = `dkt-restart-${randomBytes(3).toString('hex')}`;
-  readonly dir = `/var/lib/esb-dev/${this.id}`;
-  readonly execRoot = `/run/${this.id}`;
-  readonly socket = `/run/${this.id}.sock`;
-  readonly pidFile = `/run/${this.id}.pid`;
+  /** @param id a test brand (`esbt-…`): names the folders and IS the containerd namespace. */
+  constructor(readonly id: string) {}
+
+  get dir(): string {
+    return `/var/lib/esb-dev/${this.id}-dockerd`;
+  }
+  get execRoot(): string {
+    return `/run/${this.id}-dockerd`;
+  }
+  get socket(): string {
+    return `/run/${this.id}-dockerd.sock`;
+  }
+  get pidFile(): string {
+    return `/run/${this.id}-dockerd.pid`;
+  }
   pid = 0;
 
   get host(): string {
@@ -86,20 +95,22 @@ export class PrivateDockerd {
       await this.stop();
     }
     for (const p of [this.dir, this.execRoot, this.socket, this.pidFile]) rmSync(p, { recursive: true, force: true });
-    await run('ctr', ['namespaces', 'rm', this.id, `${this.id}-plugins`]).catch(() => undefined);
+    // containerd may still be deleting the daemon's containers for a moment: retry until gone
+    await waitFor(async () => {
+      const left = (await run('ctr', ['namespaces', 'ls', '-q'])).stdout.split('\n').filter((n) => n.startsWith(this.id));
+      for (const ns of left) await run('ctr', ['namespaces', 'rm', ns]).catch(() => undefined);
+      return left.length === 0;
+    }, 30_000, `containerd namespaces of ${this.id} removed`);
   }
 
-  /** True when nothing of this daemon is left (process, folders, namespaces, mounts). */
-  async gone(): Promise<boolean> {
+  /** What is left of this daemon (process, folders, containerd namespaces, mounts); [] when clean. */
+  async leftovers(): Promise<string[]> {
+    const left: string[] = [];
+    if (this.pid) left.push(`dockerd pid ${this.pid}`);
+    for (const p of [this.dir, this.execRoot, this.socket, this.pidFile]) if (existsSync(p)) left.push(p);
     const { stdout } = await run('ctr', ['namespaces', 'ls', '-q']);
-    const mounts = readFileSync('/proc/mounts', 'utf8');
-    let exists = false;
-    try {
-      readFileSync(`${this.dir}/daemon.json`);
-      exists = true;
-    } catch {
-      /* gone */
-    }
-    return !exists && !stdout.split('\n').some((n) => n.startsWith(this.id)) && !mounts.includes(this.id);
+    left.push(...stdout.split('\n').filter((n) => n.startsWith(this.id)).map((n) => `containerd namespace ${n}`));
+    left.push(...readFileSync('/proc/mounts', 'utf8').split('\n').filter((m) => m.includes(this.id)).map((m) => `mount ${m}`));
+    return left;
   }
 }
