@@ -25,9 +25,11 @@ export function dockerMessage(err: unknown): string {
   }
   if (typeof e.json === 'string' && e.json.trim()) return e.json.trim();
   const raw = typeof e.message === 'string' ? e.message : String(err);
-  // docker-modem: "(HTTP code 404) no such container - No such container: x "
-  const m = /^\(HTTP code \d+\) [^-]*- (.*)$/s.exec(raw.trim());
-  return (m?.[1] ?? raw).trim();
+  // docker-modem: "(HTTP code 404) no such container - No such container: x "; a 304 has no
+  // body, only the reason: "(HTTP code 304) container already stopped - "
+  const m = /^\(HTTP code \d+\) ([^-]*)-(.*)$/s.exec(raw.trim());
+  if (!m) return raw.trim();
+  return (m[2]?.trim() || m[1]?.trim() || raw).trim();
 }
 
 const UNSTARTABLE = /OCI runtime (create|start|exec) failed|starting container process caused|executable file not found|exec format error/i;

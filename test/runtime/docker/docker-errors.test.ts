@@ -41,5 +41,6 @@ describe('mapDockerError', () => {
   it('reads the daemon message rather than the modem prefix', () => {
     expect(dockerMessage(httpError(404, 'No such container: x'))).toBe('No such container: x');
     expect(dockerMessage(new Error('(HTTP code 500) server error - boom '))).toBe('boom');
+    expect(dockerMessage(Object.assign(new Error('(HTTP code 304) container already stopped - '), { statusCode: 304, json: null }))).toBe('container already stopped');
   });
 });
