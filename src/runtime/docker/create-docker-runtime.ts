@@ -3,6 +3,9 @@
  * negotiates the API version, checks that CONTAINERS_NETWORK exists, and returns the adapter.
  * Start-up failures are clear AgentErrors (UNAVAILABLE / FAILED_PRECONDITION / INVALID_ARGUMENT).
  */
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { AgentError } from '../../errors.js';
 import type { ContainerRuntime } from '../container-runtime.js';
@@ -13,7 +16,9 @@ import { resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOpt
 import { DockerRuntime } from './docker-runtime.js';
 
 /** Connection settings for dockerode derived from a DOCKER_HOST-style address. */
-export type DockerEndpoint = { socketPath: string } | { host: string; port: number; protocol: 'http' };
+export type DockerEndpoint =
+  | { socketPath: string }
+  | { host: string; port: number; protocol: 'http' | 'https'; ca?: Buffer; cert?: Buffer; key?: Buffer; agent?: https.Agent };
 
 /** Parses `unix:///x.sock`, `/x.sock` or `tcp://h:p`. Pure. @throws AgentError INVALID_ARGUMENT */
 export function parseDockerHost(value: string): DockerEndpoint {
@@ -23,6 +28,26 @@ export function parseDockerHost(value: string): DockerEndpoint {
   const m = /^(?:tcp|http):\/\/([^:/]+|\[[^\]]+\]):(\d+)\/?$/.exec(v);
   if (m?.[1] && m[2]) return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]), protocol: 'http' };
   throw new AgentError('INVALID_ARGUMENT', `DOCKER_HOST=${v} is not supported (use unix:///path/docker.sock or tcp://host:port)`, { step: 'docker' });
+}
+
+/**
+ * Adds TLS to a tcp endpoint (`DOCKER_CERT_PATH` files, `DOCKER_TLS_VERIFY`). Reads the
+ * certificate files. @throws AgentError INVALID_ARGUMENT when they cannot be read
+ */
+export function withTls(endpoint: DockerEndpoint, tls: ResolvedDockerOptions['tls']): DockerEndpoint {
+  if (!tls || 'socketPath' in endpoint) return endpoint;
+  const out: DockerEndpoint = { ...endpoint, protocol: 'https' };
+  try {
+    if (tls.certPath) {
+      out.ca = readFileSync(join(tls.certPath, 'ca.pem'));
+      out.cert = readFileSync(join(tls.certPath, 'cert.pem'));
+      out.key = readFileSync(join(tls.certPath, 'key.pem'));
+    }
+  } catch (err) {
+    throw new AgentError('INVALID_ARGUMENT', `DOCKER_CERT_PATH=${tls.certPath}: ${(err as Error).message}`, { cause: err, step: 'docker' });
+  }
+  if (!tls.verify) out.agent = new https.Agent({ rejectUnauthorized: false, ca: out.ca, cert: out.cert, key: out.key });
+  return out;
 }
 
 /** Compares dotted versions (`1.41` vs `1.43`). Pure. */
@@ -56,7 +81,7 @@ async function connect(o: ResolvedDockerOptions, endpoint: DockerEndpoint): Prom
   try {
     await withDeadline(undefined, o.callTimeoutMs, 'ping dockerd', 'docker', (s) => probe.ping({ abortSignal: s }));
     const v = await withDeadline(undefined, o.callTimeoutMs, 'read dockerd version', 'docker', (s) => probe.version({ abortSignal: s }));
-    return { api: negotiateApiVersion(v.ApiVersion, o.maxApiVersion), version: v.Version };
+    return { api: o.apiVersion ?? negotiateApiVersion(v.ApiVersion, o.maxApiVersion), version: v.Version };
   } catch (err) {
     const e = mapDockerError(err, 'dockerd does not answer', 'docker', where);
     throw new AgentError('UNAVAILABLE', `${e.message} (${where}; is dockerd running and is the socket readable?)`, { cause: err, step: 'docker' });
@@ -84,13 +109,14 @@ async function checkNetwork(client: DockerClient, o: ResolvedDockerOptions): Pro
 
 /**
  * Builds the Docker runtime: ping (UNAVAILABLE naming DOCKER_HOST when dockerd does not
- * answer), API version negotiation (the lower of the daemon's and `maxApiVersion`), and a
+ * answer), API version negotiation (the lower of the daemon's and `maxApiVersion`, or exactly
+ * `apiVersion` when DOCKER_API_VERSION is set), and a
  * check that CONTAINERS_NETWORK exists (FAILED_PRECONDITION saying how to create it).
  * @throws AgentError
  */
 export async function createDockerRuntime(options: DockerRuntimeOptions): Promise<ContainerRuntime> {
   const o = resolveDockerOptions(options);
-  const endpoint = parseDockerHost(o.dockerHost);
+  const endpoint = withTls(parseDockerHost(o.dockerHost), o.tls);
   const { api, version } = await connect(o, endpoint);
   const client = dockerode(endpoint, o.callTimeoutMs, api);
   const streamClient = dockerode(endpoint, undefined, api);

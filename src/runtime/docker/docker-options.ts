@@ -42,6 +42,13 @@ export interface DockerRuntimeOptions {
   ipLookupTimeoutMs?: number | undefined;
   /** Highest Docker API version we speak; negotiated down to the daemon's. @default '1.41' */
   maxApiVersion?: string | undefined;
+  /** `DOCKER_API_VERSION`: use exactly this version, no negotiation. @default undefined */
+  apiVersion?: string | undefined;
+  /**
+   * TLS for a `tcp://` DOCKER_HOST: `DOCKER_CERT_PATH` (ca.pem, cert.pem, key.pem) and
+   * `DOCKER_TLS_VERIFY`. TLS is on when either is set. @default undefined (plain HTTP)
+   */
+  tls?: { certPath?: string | undefined; verify: boolean } | undefined;
   /** Event stream reconnect backoff. @default { initialMs: 100, maxMs: 5000 } */
   eventsBackoff?: { initialMs: number; maxMs: number } | undefined;
   /** @default Date.now */
@@ -61,6 +68,8 @@ export interface ResolvedDockerOptions {
   pullIdleTimeoutMs: number;
   ipLookupTimeoutMs: number;
   maxApiVersion: string;
+  apiVersion: string | undefined;
+  tls: { certPath?: string | undefined; verify: boolean } | undefined;
   eventsBackoff: { initialMs: number; maxMs: number };
   now: () => number;
   logger: DockerLogger;
@@ -82,6 +91,8 @@ export function resolveDockerOptions(o: DockerRuntimeOptions): ResolvedDockerOpt
     pullIdleTimeoutMs: o.pullIdleTimeoutMs ?? 120_000,
     ipLookupTimeoutMs: o.ipLookupTimeoutMs ?? 5_000,
     maxApiVersion: o.maxApiVersion ?? '1.41',
+    apiVersion: o.apiVersion?.trim().replace(/^v/, '') || undefined,
+    tls: o.tls && (o.tls.verify || o.tls.certPath) ? o.tls : undefined,
     eventsBackoff: o.eventsBackoff ?? { initialMs: 100, maxMs: 5_000 },
     now: o.now ?? Date.now,
     logger: o.logger ?? silentLogger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDockerRuntime, negotiateApiVersion, parseDockerHost } from '../../../src/runtime/docker/create-docker-runtime.js';
+import { createDockerRuntime, negotiateApiVersion, parseDockerHost, withTls } from '../../../src/runtime/docker/create-docker-runtime.js';
 import { parsePullPolicy } from '../../../src/runtime/docker/docker-options.js';
 
 describe('createDockerRuntime helpers', () => {
@@ -8,6 +8,12 @@ describe('createDockerRuntime helpers', () => {
     expect(parseDockerHost('/run/x.sock')).toEqual({ socketPath: '/run/x.sock' });
     expect(parseDockerHost('tcp://127.0.0.1:2375')).toEqual({ host: '127.0.0.1', port: 2375, protocol: 'http' });
     expect(() => parseDockerHost('ssh://me@host')).toThrow(/not supported/);
+  });
+
+  it('switches a tcp endpoint to https when TLS is asked for, and leaves sockets alone', () => {
+    expect(withTls({ host: 'h', port: 2376, protocol: 'http' }, { verify: true })).toMatchObject({ protocol: 'https' });
+    expect(withTls({ socketPath: '/s' }, { verify: true })).toEqual({ socketPath: '/s' });
+    expect(() => withTls({ host: 'h', port: 2376, protocol: 'http' }, { verify: true, certPath: '/nonexistent-esb' })).toThrow(/DOCKER_CERT_PATH/);
   });
 
   it('negotiates the lower API version', () => {
