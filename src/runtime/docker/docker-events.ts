@@ -23,6 +23,11 @@ export interface DockerEventsDeps {
   now: () => number;
   /** One list of managed containers (used to resynchronise after a reconnect). */
   list: (signal: AbortSignal) => Promise<ManagedContainer[]>;
+  /**
+   * While the stream is open, dockerd is pinged this often; a failed ping drops the stream
+   * (a hung daemon keeps the socket open but says nothing) and the loop reconnects.
+   */
+  livenessMs: number;
 }
 
 export class DockerEvents {
@@ -113,7 +118,10 @@ export class DockerEvents {
   private pump(stream: Readable, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       let rest = '';
+      const watchdog = setInterval(() => void this.probe(stream, signal), this.deps.livenessMs);
+      watchdog.unref?.();
       const done = (): void => {
+        clearInterval(watchdog);
         signal.removeEventListener('abort', onAbort);
         resolve();
       };
@@ -135,6 +143,17 @@ export class DockerEvents {
       stream.on('end', done);
       if (signal.aborted) onAbort();
     });
+  }
+
+  /** Pings dockerd; when it does not answer, drops the stream so the loop reconnects. */
+  private async probe(stream: Readable, signal: AbortSignal): Promise<void> {
+    try {
+      await withDeadline(signal, this.deps.connectTimeoutMs, 'ping dockerd', 'events', (s) => this.deps.client.ping({ abortSignal: s }));
+    } catch (err) {
+      if (signal.aborted || stream.destroyed) return;
+      this.deps.logger.warn({ err: (err as Error).message }, 'dockerd does not answer; dropping the event stream');
+      stream.destroy();
+    }
   }
 
   private line(line: string): void {

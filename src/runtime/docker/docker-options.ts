@@ -51,6 +51,8 @@ export interface DockerRuntimeOptions {
   tls?: { certPath?: string | undefined; verify: boolean } | undefined;
   /** Event stream reconnect backoff. @default { initialMs: 100, maxMs: 5000 } */
   eventsBackoff?: { initialMs: number; maxMs: number } | undefined;
+  /** Ping period while the event stream is open; a failed ping reconnects it. @default 30000 */
+  eventsLivenessMs?: number | undefined;
   /** @default Date.now */
   now?: (() => number) | undefined;
   /** @default a silent logger */
@@ -71,6 +73,7 @@ export interface ResolvedDockerOptions {
   apiVersion: string | undefined;
   tls: { certPath?: string | undefined; verify: boolean } | undefined;
   eventsBackoff: { initialMs: number; maxMs: number };
+  eventsLivenessMs: number;
   now: () => number;
   logger: DockerLogger;
 }
@@ -94,6 +97,7 @@ export function resolveDockerOptions(o: DockerRuntimeOptions): ResolvedDockerOpt
     apiVersion: o.apiVersion?.trim().replace(/^v/, '') || undefined,
     tls: o.tls && (o.tls.verify || o.tls.certPath) ? o.tls : undefined,
     eventsBackoff: o.eventsBackoff ?? { initialMs: 100, maxMs: 5_000 },
+    eventsLivenessMs: o.eventsLivenessMs ?? 30_000,
     now: o.now ?? Date.now,
     logger: o.logger ?? silentLogger,
   };

@@ -55,6 +55,7 @@ export class DockerRuntime implements ContainerRuntime {
     this.events = new DockerEvents({
       client: deps.streamClient, identity: this.o.identity, backoff: this.o.eventsBackoff, connectTimeoutMs: callTimeoutMs, logger, now,
       list: (signal) => this.list({ signal }),
+      livenessMs: this.o.eventsLivenessMs,
     });
   }
 

@@ -59,6 +59,26 @@ describe('DockerEvents', () => {
     await rt.close();
   });
 
+  it('drops the stream and reconnects when dockerd stops answering pings', async () => {
+    const streams: PassThrough[] = [];
+    let healthy = false;
+    const stub = new StubDocker()
+      .on('getEvents', () => {
+        const s = new PassThrough();
+        streams.push(s);
+        return s;
+      })
+      .on('listContainers', () => [])
+      .on('ping', (_t, o) => (healthy ? 'OK' : new Promise((_, reject) => (o['abortSignal'] as AbortSignal).addEventListener('abort', () => reject(new Error('aborted'))))));
+    const rt = stubRuntime(stub, { eventsBackoff: { initialMs: 5, maxMs: 10 }, eventsLivenessMs: 20, callTimeoutMs: 50 });
+    const un = rt.subscribe(() => undefined);
+    await vi.waitFor(() => expect(streams.length).toBeGreaterThanOrEqual(2));
+    expect(streams[0]!.destroyed).toBe(true);
+    healthy = true;
+    un();
+    await rt.close();
+  });
+
   it('drops events replayed by since after a reconnect', async () => {
     const streams: PassThrough[] = [];
     const stub = new StubDocker().on('getEvents', () => {

@@ -91,6 +91,17 @@ describe('ImagePuller', () => {
     await expect(kept).resolves.toMatchObject({ digest: 'sha256:two' });
   });
 
+  it('aborts the shared pull when its last waiter cancels', async () => {
+    const stream = new PassThrough();
+    const stub = new StubDocker().on('imageInspect', absent).on('createImage', () => stream);
+    const ac = new AbortController();
+    const p = puller(stub, 'if-not-present').ensure(REF, { signal: ac.signal });
+    await vi.waitFor(() => expect(stub.count('createImage')).toBe(1));
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ code: 'CANCELLED' });
+    await vi.waitFor(() => expect(stream.destroyed).toBe(true));
+  });
+
   it('aborts a pull stream that goes silent', async () => {
     const stub = new StubDocker().on('imageInspect', absent).on('createImage', () => new PassThrough());
     const p = new ImagePuller({ client: stub.client(), policy: 'if-not-present', callTimeoutMs: 500, pullTimeoutMs: 5000, pullIdleTimeoutMs: 50, logger: { debug() {}, info() {}, warn() {} }, now: Date.now, endpoint: 's' });
