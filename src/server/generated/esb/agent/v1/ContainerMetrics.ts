@@ -3,31 +3,31 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface ContainerMetrics {
-  'containerId'?: (string);
-  'functionName'?: (string);
-  'containerName'?: (string);
+  'container_id'?: (string);
+  'function_name'?: (string);
+  'container_name'?: (string);
   'state'?: (string);
-  'memoryCurrent'?: (number | string | Long);
-  'memoryMax'?: (number | string | Long);
-  'oomEvents'?: (number | string | Long);
-  'cpuUsageNs'?: (number | string | Long);
-  'exitCode'?: (number);
-  'restartCount'?: (number);
-  'exitTime'?: (number | string | Long);
-  'collectedAt'?: (number | string | Long);
+  'memory_current'?: (number | string | Long);
+  'memory_max'?: (number | string | Long);
+  'oom_events'?: (number | string | Long);
+  'cpu_usage_ns'?: (number | string | Long);
+  'exit_code'?: (number);
+  'restart_count'?: (number);
+  'exit_time'?: (number | string | Long);
+  'collected_at'?: (number | string | Long);
 }
 
 export interface ContainerMetrics__Output {
-  'containerId': (string);
-  'functionName': (string);
-  'containerName': (string);
+  'container_id': (string);
+  'function_name': (string);
+  'container_name': (string);
   'state': (string);
-  'memoryCurrent': (string);
-  'memoryMax': (string);
-  'oomEvents': (string);
-  'cpuUsageNs': (string);
-  'exitCode': (number);
-  'restartCount': (number);
-  'exitTime': (string);
-  'collectedAt': (string);
+  'memory_current': (string);
+  'memory_max': (string);
+  'oom_events': (string);
+  'cpu_usage_ns': (string);
+  'exit_code': (number);
+  'restart_count': (number);
+  'exit_time': (string);
+  'collected_at': (string);
 }

@@ -3,21 +3,21 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface ContainerState {
-  'containerId'?: (string);
-  'functionName'?: (string);
+  'container_id'?: (string);
+  'function_name'?: (string);
   'status'?: (string);
-  'lastUsedAt'?: (number | string | Long);
-  'containerName'?: (string);
-  'createdAt'?: (number | string | Long);
-  'ownerId'?: (string);
+  'last_used_at'?: (number | string | Long);
+  'container_name'?: (string);
+  'created_at'?: (number | string | Long);
+  'owner_id'?: (string);
 }
 
 export interface ContainerState__Output {
-  'containerId': (string);
-  'functionName': (string);
+  'container_id': (string);
+  'function_name': (string);
   'status': (string);
-  'lastUsedAt': (string);
-  'containerName': (string);
-  'createdAt': (string);
-  'ownerId': (string);
+  'last_used_at': (string);
+  'container_name': (string);
+  'created_at': (string);
+  'owner_id': (string);
 }

@@ -2,13 +2,13 @@
 
 
 export interface DestroyContainerRequest {
-  'functionName'?: (string);
-  'containerId'?: (string);
-  'ownerId'?: (string);
+  'function_name'?: (string);
+  'container_id'?: (string);
+  'owner_id'?: (string);
 }
 
 export interface DestroyContainerRequest__Output {
-  'functionName': (string);
-  'containerId': (string);
-  'ownerId': (string);
+  'function_name': (string);
+  'container_id': (string);
+  'owner_id': (string);
 }

@@ -2,15 +2,15 @@
 
 
 export interface EnsureContainerRequest {
-  'functionName'?: (string);
+  'function_name'?: (string);
   'image'?: (string);
   'env'?: ({[key: string]: string});
-  'ownerId'?: (string);
+  'owner_id'?: (string);
 }
 
 export interface EnsureContainerRequest__Output {
-  'functionName': (string);
+  'function_name': (string);
   'image': (string);
   'env': ({[key: string]: string});
-  'ownerId': (string);
+  'owner_id': (string);
 }

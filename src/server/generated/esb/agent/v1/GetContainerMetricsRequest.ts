@@ -2,11 +2,11 @@
 
 
 export interface GetContainerMetricsRequest {
-  'containerId'?: (string);
-  'ownerId'?: (string);
+  'container_id'?: (string);
+  'owner_id'?: (string);
 }
 
 export interface GetContainerMetricsRequest__Output {
-  'containerId': (string);
-  'ownerId': (string);
+  'container_id': (string);
+  'owner_id': (string);
 }

@@ -5,16 +5,16 @@ export interface InvokeWorkerRequest {
   'path'?: (string);
   'payload'?: (Buffer | Uint8Array | string);
   'headers'?: ({[key: string]: string});
-  'timeoutMs'?: (number);
-  'containerId'?: (string);
-  'ownerId'?: (string);
+  'timeout_ms'?: (number);
+  'container_id'?: (string);
+  'owner_id'?: (string);
 }
 
 export interface InvokeWorkerRequest__Output {
   'path': (string);
   'payload': (Buffer);
   'headers': ({[key: string]: string});
-  'timeoutMs': (number);
-  'containerId': (string);
-  'ownerId': (string);
+  'timeout_ms': (number);
+  'container_id': (string);
+  'owner_id': (string);
 }

@@ -2,13 +2,13 @@
 
 
 export interface InvokeWorkerResponse {
-  'statusCode'?: (number);
+  'status_code'?: (number);
   'headers'?: ({[key: string]: string});
   'body'?: (Buffer | Uint8Array | string);
 }
 
 export interface InvokeWorkerResponse__Output {
-  'statusCode': (number);
+  'status_code': (number);
   'headers': ({[key: string]: string});
   'body': (Buffer);
 }

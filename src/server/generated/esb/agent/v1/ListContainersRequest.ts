@@ -2,9 +2,9 @@
 
 
 export interface ListContainersRequest {
-  'ownerId'?: (string);
+  'owner_id'?: (string);
 }
 
 export interface ListContainersRequest__Output {
-  'ownerId': (string);
+  'owner_id': (string);
 }

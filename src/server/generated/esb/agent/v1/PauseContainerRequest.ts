@@ -2,11 +2,11 @@
 
 
 export interface PauseContainerRequest {
-  'containerId'?: (string);
-  'ownerId'?: (string);
+  'container_id'?: (string);
+  'owner_id'?: (string);
 }
 
 export interface PauseContainerRequest__Output {
-  'containerId': (string);
-  'ownerId': (string);
+  'container_id': (string);
+  'owner_id': (string);
 }

@@ -2,11 +2,11 @@
 
 
 export interface ResumeContainerRequest {
-  'containerId'?: (string);
-  'ownerId'?: (string);
+  'container_id'?: (string);
+  'owner_id'?: (string);
 }
 
 export interface ResumeContainerRequest__Output {
-  'containerId': (string);
-  'ownerId': (string);
+  'container_id': (string);
+  'owner_id': (string);
 }

@@ -4,13 +4,13 @@
 export interface WorkerInfo {
   'id'?: (string);
   'name'?: (string);
-  'ipAddress'?: (string);
+  'ip_address'?: (string);
   'port'?: (number);
 }
 
 export interface WorkerInfo__Output {
   'id': (string);
   'name': (string);
-  'ipAddress': (string);
+  'ip_address': (string);
   'port': (number);
 }
