@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerCredentials } from '@grpc/grpc-js';
 import type { DestinationStream, Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type Config } from './config.js';
@@ -21,13 +22,14 @@ import { createLogger } from './log.js';
 import { createSupervisor, type WorkerSupervisor } from './machines/supervisor.js';
 import type { EnsureRequest } from './machines/supervisor-api.js';
 import { workerMachine, type ReadyInput } from './machines/worker-machine.js';
-import { createObservability } from './observability/attach.js';
+import { createObservability, type Observability } from './observability/attach.js';
 import { runtimeActors } from './runtime/actors.js';
 import type { ContainerRuntime, WorkerSpec } from './runtime/container-runtime.js';
 import { createLimiter, type Limiter } from './runtime/limiter.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
 import type { RpcHooks } from './server/rpc-interceptor.js';
 import { createGrpcServer, type AgentGrpcServer } from './server/server.js';
+import { loadServerCredentials, type TlsOptions } from './server/tls.js';
 
 export interface StartAgentOptions {
   /** Aborting it stops the agent (like SIGTERM). */
@@ -71,16 +73,19 @@ export async function startAgent(env: Readonly<Record<string, string | undefined
   const config = loadConfig(env);
   const log = createLogger(config, opts.logDestination);
   for (const warning of config.warnings) log.warn(warning);
+  const credentials = loadServerCredentials(tlsOptions(config), log.child({ component: 'grpc' }));
   const closers: Closer[] = [];
   try {
-    return await assemble(config, log, opts, closers);
+    return await assemble(config, log, credentials, opts, closers);
   } catch (err) {
     await closeAll(closers, log);
     throw err;
   }
 }
 
-async function assemble(config: Config, log: Logger, opts: StartAgentOptions, closers: Closer[]): Promise<RunningAgent> {
+async function assemble(
+  config: Config, log: Logger, credentials: ServerCredentials, opts: StartAgentOptions, closers: Closer[],
+): Promise<RunningAgent> {
   const obs = await createObservability({ config: observabilityConfig(config), log: log.child({ component: 'observability' }) });
   closers.push(() => obs.close());
   const runtime = opts.runtime ?? (await createRuntime(config, log));
@@ -93,14 +98,15 @@ async function assemble(config: Config, log: Logger, opts: StartAgentOptions, cl
   closers.push(() => supervisor.close());
   const adopted = supervisor.adopt(await runtime.list({}));
   if (adopted.length > 0) log.info({ count: adopted.length }, 'adopted existing workers');
-  const proxy = createInvoker({
-    supervisor,
-    options: { maxResponseBytes: config.invoke.maxResponseBytes, autoResume: config.invoke.autoResume },
-    log: log.child({ component: 'invoke' }),
-  });
-  const invoker = obs.instrumentInvoker(opts.invoker ? opts.invoker(proxy) : proxy);
+  const invoker = buildInvoker(config, log, supervisor, obs, opts);
   closers.push(() => invoker.close());
-  const grpc = buildGrpcServer(config, log, supervisor, invoker, chainHooks(obs.hooks, opts.rpcHooks));
+  const grpc = createGrpcServer({
+    supervisor, invoker, log: log.child({ component: 'grpc' }), hooks: chainHooks(obs.hooks, opts.rpcHooks),
+    tls: tlsOptions(config), credentials,
+    reflection: config.grpc.reflection,
+    maxReceiveMessageBytes: config.grpc.maxReceiveBytes,
+    maxSendMessageBytes: config.grpc.maxSendBytes,
+  });
   closers.push(() => grpc.shutdown(0));
   const grpcPort = await grpc.bind(config.grpc.host, config.grpc.port);
   let serving = false;
@@ -117,15 +123,18 @@ async function assemble(config: Config, log: Logger, opts: StartAgentOptions, cl
   return { config, log, runtime, supervisor, grpcPort, httpPort: http.port, stop: (reason) => stop(reason) };
 }
 
-/** The gRPC server with the TLS, reflection and size settings of `config`. @throws AgentError (TLS files). */
-function buildGrpcServer(config: Config, log: Logger, supervisor: WorkerSupervisor, invoker: Invoker, hooks: RpcHooks): AgentGrpcServer {
-  return createGrpcServer({
-    supervisor, invoker, log: log.child({ component: 'grpc' }), hooks,
-    tls: { disabled: config.tls.disabled, certPath: config.tls.certPath, keyPath: config.tls.keyPath, caPath: config.tls.caCertPath },
-    reflection: config.grpc.reflection,
-    maxReceiveMessageBytes: config.grpc.maxReceiveBytes,
-    maxSendMessageBytes: config.grpc.maxSendBytes,
+/** The invoke proxy (contract §4), wrapped by the metrics and by `opts.invoker` when given. */
+function buildInvoker(config: Config, log: Logger, supervisor: WorkerSupervisor, obs: Observability, opts: StartAgentOptions): Invoker {
+  const proxy = createInvoker({
+    supervisor,
+    options: { maxResponseBytes: config.invoke.maxResponseBytes, autoResume: config.invoke.autoResume },
+    log: log.child({ component: 'invoke' }),
   });
+  return obs.instrumentInvoker(opts.invoker ? opts.invoker(proxy) : proxy);
+}
+
+function tlsOptions(config: Config): TlsOptions {
+  return { disabled: config.tls.disabled, certPath: config.tls.certPath, keyPath: config.tls.keyPath, caPath: config.tls.caCertPath };
 }
 
 /** Worker machine with the runtime actors, limiter and supervisor; every actor is observed. */

@@ -21,6 +21,8 @@ export interface GrpcServerDeps {
   invoker: Invoker;
   log: Logger;
   tls: TlsOptions;
+  /** Credentials already built from `tls` (the composition root checks TLS before anything starts). */
+  credentials?: grpc.ServerCredentials | undefined;
   /** `AGENT_GRPC_REFLECTION=1`. */
   reflection: boolean;
   /** Largest request accepted, in bytes (grpc-go's default is 4 MiB). */
@@ -55,7 +57,7 @@ const HEALTH_NAMES = ['', AGENT_SERVICE_NAME] as const;
  */
 export function createGrpcServer(deps: GrpcServerDeps): AgentGrpcServer {
   const log = deps.log;
-  const credentials = loadServerCredentials(deps.tls, log);
+  const credentials = deps.credentials ?? loadServerCredentials(deps.tls, log);
   const proto = loadAgentProto();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxReceiveMessageBytes,
