@@ -1,0 +1,44 @@
+/**
+ * The readiness wait the composition root gives the worker machine (`AGENT_READINESS_WAIT`):
+ * poll a TCP connect to the worker's ip:port until it is accepted, bounded by a timeout.
+ */
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AgentError } from '../errors.js';
+
+/** Where to connect; the worker machine's `ReadyInput` satisfies it. */
+export interface TcpTarget {
+  name: string;
+  ipAddress: string;
+  port: number;
+}
+
+/**
+ * Resolves once `target` accepts a TCP connection. Retries with a backoff of 20 ms doubling to
+ * 250 ms. Honours `signal` (rejects with its abort reason).
+ * @throws AgentError UNAVAILABLE (step `waitReady`) when nothing accepts within `timeoutMs`.
+ */
+export async function waitForTcp(target: TcpTarget, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+    if (await tcpAccepts(target.ipAddress, target.port, signal)) return;
+    signal.throwIfAborted();
+    if (Date.now() + delay > deadline) {
+      throw new AgentError('UNAVAILABLE',
+        `worker ${target.name} did not accept connections on ${target.ipAddress}:${target.port} within ${timeoutMs} ms`,
+        { step: 'waitReady' });
+    }
+    await sleep(delay, undefined, { signal });
+  }
+}
+
+/** One connect attempt (1 s timeout): true when accepted. Never rejects. */
+export function tcpAccepts(host: string, port: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, signal, timeout: 1_000 });
+    const done = (ok: boolean): void => { socket.destroy(); resolve(ok); };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
