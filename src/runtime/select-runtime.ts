@@ -50,6 +50,9 @@ export function containerdOptions(config: Config, log: Logger, overrides: Runtim
       defaultRoute: cni.defaultRoute,
       ipamDataDir: cni.netDir === DEFAULT_CNI_NET_DIR ? undefined : cni.netDir,
       identityFile: overrides.cniIdentityFile,
+      // The adapter writes its generated conflist to `confFile`: a CNI_CONF_FILE of one's own
+      // is loaded as it is instead of being overwritten.
+      generate: cni.confFile === defaultConfFile(config),
     },
     resolvConfDir: overrides.resolvConfDir,
     logDir: config.worker.logDir,
@@ -58,6 +61,11 @@ export function containerdOptions(config: Config, log: Logger, overrides: Runtim
     registry: { insecure: config.images.registryInsecure },
     logger: log.child({ component: 'containerd' }),
   };
+}
+
+/** `<CNI_CONF_DIR>/10-<B>-net.conflist`, where the generated conflist goes (contract §3). Pure. */
+function defaultConfFile(config: Config): string {
+  return `${config.cni.confDir.replace(/\/+$/, '')}/10-${config.identity.cniNetwork}.conflist`;
 }
 
 /** Pure. The Docker adapter's options for `config`. */
