@@ -59,7 +59,9 @@ describe.skipIf(!rt.ok)('containerd adapter image pulls', () => {
     expect(proxy.count('/manifests/', 'HEAD')).toBe(1);
     const blobGets = [...proxy.counts].filter(([k]) => k.startsWith('GET ') && k.includes('/blobs/'));
     expect(blobGets.every(([, n]) => n === 1)).toBe(true);
-    expect(blobGets.length).toBe(2); // config + the one layer
+    // config always; the layer unless containerd already holds its bytes for another namespace
+    expect(blobGets.length).toBeGreaterThanOrEqual(1);
+    expect(blobGets.length).toBeLessThanOrEqual(2);
   });
 
   it('goes from an unknown tag to NOT_FOUND naming the tag and the registry', async () => {

@@ -85,11 +85,19 @@ export async function writeBlob(
     return (await replies.next()) as { offset?: string };
   };
   try {
+    let stat: { offset?: string };
     try {
-      await send({ action: 'STAT', ref: blob.ref, total: blob.size, expected: blob.digest });
+      stat = await send({ action: 'STAT', ref: blob.ref, total: blob.size, expected: blob.digest });
     } catch (err) {
       if (isAlreadyExists(mapContainerdError(err, context))) return 'exists';
       throw err;
+    }
+    if (Number(stat.offset ?? 0) === blob.size && blob.size > 0) {
+      // containerd already holds all bytes (shared from another namespace, or a finished
+      // ingest): commit without sending data; containerd checks size and digest.
+      await send({ action: 'COMMIT', total: blob.size, expected: blob.digest, offset: blob.size, labels: blob.labels ?? {} });
+      stream.end();
+      return 'exists';
     }
     const hash = createHash('sha256');
     let offset = 0;
@@ -116,6 +124,7 @@ export async function writeBlob(
     if (got !== blob.digest || offset !== blob.size) {
       throw new AgentError('INTERNAL', `digest mismatch for ${blob.digest} (${opts.what}): received ${got}, ${offset} of ${blob.size} bytes`, { step: 'pullImage' });
     }
+    // An ingest left partly written restarts at 0 (WRITE at offset 0 truncates it).
     await send({ action: 'COMMIT', total: blob.size, expected: blob.digest, offset, labels: blob.labels ?? {} });
     stream.end();
     return 'written';
