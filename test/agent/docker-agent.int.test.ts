@@ -4,35 +4,43 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAgent } from '../../src/main.js';
 import { createIsolation, docker, requireRuntimes, type TestIsolation } from '../helpers/index.js';
 import {
-  agentEnv, ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent, waitForListStatus,
+  agentEnv, ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent,
   type AgentUnderTest,
 } from './agent-support.js';
+import {
+  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, killedShowsStopped, survivesRestart, twentyConcurrent,
+  type AgentBed,
+} from './agent-scenarios.js';
 
 const rt = await requireRuntimes(['docker', 'image'], 'test/agent/docker-agent.int.test.ts');
 
 describe.skipIf(!rt.ok)('agent on docker', () => {
   let iso: TestIsolation;
-  let under: AgentUnderTest | undefined;
-  let env: Record<string, string>;
-  let image: string;
+  let agents: AgentUnderTest[] = [];
+  let bed: AgentBed;
   beforeEach(async () => {
     iso = await createIsolation('agent-dk');
-    image = await iso.loadDockerImage();
+    const image = await iso.loadDockerImage();
     const net = await iso.createDockerNetwork();
-    env = agentEnv(iso, 'docker', { CONTAINERS_NETWORK: net.name });
+    bed = {
+      iso, env: agentEnv(iso, 'docker', { CONTAINERS_NETWORK: net.name }), image,
+      killWorker: async (info) => { await docker(['kill', info.id]); },
+      track: (u) => { if (u) agents.push(u); },
+    };
   });
   afterEach(async () => {
-    await under?.stop();
-    under = undefined;
+    for (const a of agents.splice(0).reverse()) await a.stop();
     await iso.cleanup();
   });
 
   it('goes from Ensure through invoke, pause, resume and metrics to Destroy with nothing left', async () => {
-    under = await startTestAgent(iso, env);
+    const under = await startTestAgent(iso, bed.env);
+    agents.push(under);
     const { client } = under;
-    const info = await client.ok('EnsureContainer', ensureRequest(image));
+    const info = await client.ok('EnsureContainer', ensureRequest(bed.image));
     expect(info.id).toMatch(/^[0-9a-f]{64}$/);
     expect(info.name).toMatch(new RegExp(`^${iso.brand}-test-echo-[0-9a-f]{8}$`));
     expect(info.port).toBe(8080);
@@ -63,5 +71,62 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
     expect(await client.ok('DestroyContainer', ref)).toEqual({ success: true });
     expect((await client.call('InvokeWorker', ref)).error?.code).toBe(grpc.status.NOT_FOUND);
     await iso.assertNothingLeft();
+  });
+
+  it('refuses to start with one line saying how to create a missing CONTAINERS_NETWORK', async () => {
+    const missing = `${iso.brand}-dnet-missing`;
+    const err = (await startAgent({ ...bed.env, CONTAINERS_NETWORK: missing }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(new RegExp(`^AGENT_RUNTIME=docker: Docker network ${missing} \\(CONTAINERS_NETWORK\\) does not exist; create it`));
+    expect(err.message).toContain(`docker network create`);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
+    const err = await ensureFailsWith(bed, '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
+    expect(err.details).toContain('does-not-exist');
+  });
+
+  it('goes from a malformed image reference to INVALID_ARGUMENT and nothing left', async () => {
+    await ensureFailsWith(bed, 'Not A Valid::Ref', grpc.status.INVALID_ARGUMENT);
+  });
+
+  it('goes from an image whose entrypoint does not exist to FAILED_PRECONDITION and nothing left', async () => {
+    const image = `127.0.0.1:5000/esb/bad-entry:${iso.brand}`;
+    const tmp = (await docker(['create', '--label', `esb.test.id=${iso.brand}`, '--entrypoint', '/nonexistent/entry', bed.image])).trim();
+    try {
+      await docker(['commit', tmp, image]);
+    } finally {
+      await docker(['rm', '-f', tmp]);
+    }
+    try {
+      await ensureFailsWith(bed, image, grpc.status.FAILED_PRECONDITION);
+    } finally {
+      await docker(['rmi', '-f', image]).catch(() => undefined);
+    }
+  });
+
+  it('goes from Ensures cancelled by the client deadline to nothing left', async () => {
+    expect(await cancelledEnsuresLeaveNothing(bed)).toBeGreaterThan(0);
+  });
+
+  it('goes from a Destroy during creating to a failed Ensure and nothing left', async () => {
+    await destroyDuring(bed, 'creating');
+  });
+
+  it('goes from a Destroy during netSetup to a failed Ensure and nothing left', async () => {
+    await destroyDuring(bed, 'netSetup');
+  });
+
+  it('goes from 20 concurrent Ensures to 20 distinct IPs and from 20 Destroys to nothing left', async () => {
+    await twentyConcurrent(bed);
+  });
+
+  it('goes from a docker kill of the worker to STOPPED in List', async () => {
+    const delayMs = await killedShowsStopped(bed);
+    console.log(`[agent-dk] docker kill → STOPPED in List after ${delayMs.toFixed(0)} ms`);
+  });
+
+  it('goes from an agent restart to the same worker, IP and a working Invoke', async () => {
+    await survivesRestart(bed);
   });
 });
