@@ -81,6 +81,15 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
     await iso.assertNothingLeft();
   });
 
+  it('refuses to start with one line naming a CNI plugin missing from CNI_BIN_DIR', async () => {
+    const empty = join(iso.workDir, 'emptybin');
+    await mkdir(empty);
+    const err = (await startTestAgent(iso, { ...bed.env, CNI_BIN_DIR: empty }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^AGENT_RUNTIME=containerd: CNI plugin "\w[\w-]*" not found in /);
+    expect(err.message).toContain(empty);
+    expect(err.message).not.toContain('\n');
+  });
+
   it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
     const err = await ensureFailsWith(bed, '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
     expect(err.details).toContain('does-not-exist');
