@@ -33,11 +33,22 @@ export async function waitForTcp(target: TcpTarget, timeoutMs: number, signal: A
   }
 }
 
-/** One connect attempt (1 s timeout): true when accepted. Never rejects. */
+/**
+ * One connect attempt (1 s timeout): true when accepted, false when refused, timed out or
+ * aborted. Never rejects. (The abort listener is ours and removed after each attempt:
+ * `net.connect({ signal })` leaves one listener per attempt on the signal.)
+ */
 export function tcpAccepts(host: string, port: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, signal, timeout: 1_000 });
-    const done = (ok: boolean): void => { socket.destroy(); resolve(ok); };
+    if (signal?.aborted) return resolve(false);
+    const socket = connect({ host, port, timeout: 1_000 });
+    const onAbort = (): void => done(false);
+    const done = (ok: boolean): void => {
+      signal?.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(ok);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => done(true));
     socket.once('timeout', () => done(false));
     socket.once('error', () => done(false));

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tcpAccepts, waitForTcp } from '../../src/runtime/tcp-ready.js';
@@ -28,6 +29,13 @@ describe('waitForTcp', () => {
     const port = await closedPort();
     await expect(waitForTcp({ name: 'w1', ipAddress: '127.0.0.1', port }, 100, new AbortController().signal))
       .rejects.toMatchObject({ code: 'UNAVAILABLE', step: 'waitReady', message: expect.stringContaining(`w1 did not accept connections on 127.0.0.1:${port}`) });
+  });
+
+  it('leaves no abort listener on the signal after its attempts', async () => {
+    const port = await closedPort();
+    const ac = new AbortController();
+    for (let i = 0; i < 12; i++) expect(await tcpAccepts('127.0.0.1', port, ac.signal)).toBe(false);
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
   });
 
   it('goes from an aborted signal to a rejection with its reason', async () => {
