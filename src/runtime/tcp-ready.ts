@@ -14,14 +14,16 @@ export interface TcpTarget {
 }
 
 /**
- * Resolves once `target` accepts a TCP connection. Retries every 5 ms growing by half to 50 ms
- * (a refused connect to a bridge address costs microseconds; a long backoff would add up to its
- * whole length to every cold start). Honours `signal` (rejects with its abort reason).
+ * Resolves once `target` accepts a TCP connection. Retries every 5 ms for the first second, then
+ * every 50 ms (a refused connect to a bridge address costs microseconds; a growing backoff would
+ * add up to its last step to every cold start). Honours `signal` (rejects with its abort reason).
  * @throws AgentError UNAVAILABLE (step `waitReady`) when nothing accepts within `timeoutMs`.
  */
 export async function waitForTcp(target: TcpTarget, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 5; ; delay = Math.min(Math.ceil(delay * 1.5), 50)) {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  for (;;) {
+    const delay = Date.now() - started < 1_000 ? 5 : 50;
     if (await tcpAccepts(target.ipAddress, target.port, signal)) return;
     signal.throwIfAborted();
     if (Date.now() + delay > deadline) {
