@@ -10,6 +10,7 @@ import { AgentError } from '../errors.js';
 import { isManaged } from '../identity.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { createContainerdRuntime } from './containerd/create-containerd-runtime.js';
+import { containerdOptionsFromConfig } from './containerd/from-config.js';
 import type { ContainerdRuntimeOptions } from './containerd/options.js';
 import { createDockerRuntime } from './docker/create-docker-runtime.js';
 import type { DockerRuntimeOptions } from './docker/docker-options.js';
@@ -23,43 +24,22 @@ export interface RuntimeOverrides {
   resolvConfDir?: string | undefined;
 }
 
-const DEFAULT_CNI_NET_DIR = '/var/lib/cni/networks';
-
-/** Pure. The containerd adapter's options for `config`. */
-export function containerdOptions(config: Config, log: Logger, overrides: RuntimeOverrides = {}): ContainerdRuntimeOptions {
-  const id = config.identity;
-  const cni = config.cni;
+/**
+ * The containerd adapter's options for `config` (the adapter's own mapping, which also reads the
+ * registry CA of contract §2.2) with this agent's overrides: host paths moved, and a
+ * CNI_CONF_FILE of one's own loaded as it is instead of being overwritten by the generated
+ * conflist (the adapter writes the generated conflist to `confFile`).
+ */
+export async function containerdOptions(config: Config, log: Logger, overrides: RuntimeOverrides = {}): Promise<ContainerdRuntimeOptions> {
+  const base = await containerdOptionsFromConfig(config, log.child({ component: 'containerd' }));
   return {
-    socket: config.containerd.socket,
-    namespace: id.namespace,
-    snapshotter: config.containerd.snapshotter,
-    runtimeName: config.containerd.runtime,
-    managedLabels: { [id.labelKeys.createdBy]: id.createdBy, [id.labelKeys.env]: id.env, [id.labelKeys.kind]: 'function' },
-    functionLabelKey: id.labelKeys.function,
-    ownerLabelKey: id.labelKeys.owner,
+    ...base,
+    ...(overrides.resolvConfDir !== undefined ? { resolvConfDir: overrides.resolvConfDir } : {}),
     cni: {
-      brand: id.brand,
-      binDirs: [cni.binDir],
-      confDir: cni.confDir,
-      confFile: cni.confFile,
-      subnet: cni.subnet,
-      bridge: cni.bridge,
-      dnsServer: cni.dnsServer,
-      gwIp: cni.gatewayIp,
-      ipMasq: cni.ipMasq,
-      defaultRoute: cni.defaultRoute,
-      ipamDataDir: cni.netDir === DEFAULT_CNI_NET_DIR ? undefined : cni.netDir,
-      identityFile: overrides.cniIdentityFile,
-      // The adapter writes its generated conflist to `confFile`: a CNI_CONF_FILE of one's own
-      // is loaded as it is instead of being overwritten.
-      generate: cni.confFile === defaultConfFile(config),
+      ...base.cni,
+      ...(overrides.cniIdentityFile !== undefined ? { identityFile: overrides.cniIdentityFile } : {}),
+      generate: config.cni.confFile === defaultConfFile(config),
     },
-    resolvConfDir: overrides.resolvConfDir,
-    logDir: config.worker.logDir,
-    logMaxBytes: config.worker.logMaxBytes,
-    pullPolicy: config.images.pullPolicy,
-    registry: { insecure: config.images.registryInsecure },
-    logger: log.child({ component: 'containerd' }),
   };
 }
 
@@ -96,7 +76,7 @@ export async function selectRuntime(config: Config, log: Logger, overrides: Runt
         isManaged: (labels) => isManaged(labels, config.identity),
       });
     case 'containerd':
-      return withVariable('containerd', () => createContainerdRuntime(containerdOptions(config, log, overrides)));
+      return withVariable('containerd', async () => createContainerdRuntime(await containerdOptions(config, log, overrides)));
     case 'docker':
       return withVariable('docker', () => createDockerRuntime(dockerOptions(config, log)));
     case 'auto':
@@ -108,7 +88,7 @@ export async function selectRuntime(config: Config, log: Logger, overrides: Runt
 async function autoDetect(config: Config, log: Logger, overrides: RuntimeOverrides): Promise<ContainerRuntime> {
   let containerdProblem: string;
   try {
-    const runtime = await createContainerdRuntime(containerdOptions(config, log, overrides));
+    const runtime = await createContainerdRuntime(await containerdOptions(config, log, overrides));
     log.info({ socket: config.containerd.socket }, 'AGENT_RUNTIME unset: containerd answers, using it');
     return runtime;
   } catch (err) {

@@ -8,18 +8,18 @@ const log = pino({ level: 'silent' });
 const BASE = { ENV: 'dev', CONTAINERS_NETWORK: 'esb-net-external', ESB_BRAND_SLUG: 'acme' };
 
 describe('selectRuntime', () => {
-  it('maps the config to the containerd options (identity, CNI, snapshotter, logs, pulls)', () => {
+  it('maps the config to the containerd options (identity, CNI, snapshotter, logs, pulls)', async () => {
     const config = loadConfig({
       ...BASE, CONTAINERD_SOCKET: '/tmp/c.sock', CONTAINERD_RUNTIME: 'aws.firecracker', CNI_CONF_DIR: '/tmp/net.d/',
       CNI_BIN_DIR: '/tmp/bin', CNI_SUBNET: '10.20.0.0/24', CNI_DNS_SERVER: '10.20.0.53', CNI_IP_MASQ: '0', CNI_DEFAULT_ROUTE: 'false',
       AGENT_WORKER_LOG_DIR: '/tmp/logs', IMAGE_PULL_POLICY: 'never', CONTAINER_REGISTRY_INSECURE: '1',
     });
-    const o = containerdOptions(config, log, { cniIdentityFile: null });
+    const o = await containerdOptions(config, log, { cniIdentityFile: null, resolvConfDir: '/tmp/resolv' });
     expect(o).toMatchObject({
       socket: '/tmp/c.sock', namespace: 'acme', snapshotter: 'devmapper', runtimeName: 'aws.firecracker',
       managedLabels: { created_by: 'acme-agent', acme_env: 'dev', 'com.acme.kind': 'function' },
       functionLabelKey: 'acme_function', ownerLabelKey: 'com.acme.owner', logDir: '/tmp/logs', pullPolicy: 'never',
-      registry: { insecure: true },
+      registry: { insecure: true }, resolvConfDir: '/tmp/resolv',
     });
     expect(o.cni).toMatchObject({
       brand: 'acme', binDirs: ['/tmp/bin'], confDir: '/tmp/net.d/', confFile: '/tmp/net.d/10-acme-net.conflist', subnet: '10.20.0.0/24',
@@ -27,9 +27,12 @@ describe('selectRuntime', () => {
     });
   });
 
-  it('loads a CNI_CONF_FILE of its own without generating over it', () => {
+  it('loads a CNI_CONF_FILE of its own without generating over it', async () => {
     const config = loadConfig({ ...BASE, CNI_CONF_FILE: '/tmp/mine.conflist' });
-    expect(containerdOptions(config, log).cni).toMatchObject({ confFile: '/tmp/mine.conflist', generate: false });
+    const o = await containerdOptions(config, log);
+    expect(o.cni).toMatchObject({ confFile: '/tmp/mine.conflist', generate: false });
+    expect(o.cni).not.toHaveProperty('identityFile');
+    expect(o).not.toHaveProperty('resolvConfDir');
   });
 
   it('maps the config to the docker options', () => {
