@@ -78,12 +78,16 @@ fi
 
 # 5. How to reach it.
 tls_note="AGENT_CERT_DIR=$CERTS"
+on_stop="workers are kept for the next start (AGENT_SHUTDOWN_POLICY=destroy removes them)"
+[ "${AGENT_SHUTDOWN_POLICY:-keep}" = destroy ] && on_stop="workers are destroyed (AGENT_SHUTDOWN_POLICY=destroy)"
+port_note=$AGENT_HTTP_PORT
+[ "$port_note" = 0 ] && port_note="<picked at start, see the log>"
 [ "${AGENT_GRPC_TLS_DISABLED:-0}" = 1 ] && tls_note="AGENT_GRPC_TLS_DISABLED=1"
 cat >&2 <<MSG
-[agent-dev] esb-agent on $AGENT_RUNTIME: gRPC $AGENT_GRPC_HOST:$PORT (mTLS client cert: $CERTS/client.crt), metrics/status http://127.0.0.1:$AGENT_HTTP_PORT/
+[agent-dev] esb-agent on $AGENT_RUNTIME: gRPC $AGENT_GRPC_HOST:$PORT (mTLS client cert: $CERTS/client.crt), metrics/status http://127.0.0.1:$port_note/
 [agent-dev] try it from another shell:
     AGENT_ADDR=$AGENT_GRPC_HOST:$PORT $tls_note node $ROOT/scripts/agent-client.mjs demo
     AGENT_ADDR=$AGENT_GRPC_HOST:$PORT $tls_note node $ROOT/scripts/agent-client.mjs list
-[agent-dev] Ctrl-C stops the agent (workers kept; AGENT_SHUTDOWN_POLICY=destroy removes them).
+[agent-dev] Ctrl-C stops the agent; $on_stop.
 MSG
 exec node bin/esb-agent.js serve
