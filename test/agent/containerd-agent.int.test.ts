@@ -90,6 +90,14 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it('picks containerd when AGENT_RUNTIME is unset and its socket answers', async () => {
+    const { AGENT_RUNTIME: _unset, ...env } = bed.env;
+    const under = await startTestAgent(iso, env);
+    agents.push(under);
+    expect(under.agent.runtime.info.kind).toBe('containerd');
+    expect(under.agent.config.runtime.kind).toBe('auto');
+  });
+
   it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
     const err = await ensureFailsWith(bed, '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
     expect(err.details).toContain('does-not-exist');
