@@ -81,6 +81,17 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  it('picks docker when AGENT_RUNTIME is unset and containerd does not answer', async () => {
+    const { AGENT_RUNTIME: _unset, ...env } = bed.env;
+    const under = await startTestAgent(iso, { ...env, CONTAINERD_SOCKET: `/nonexistent/${iso.brand}.sock` });
+    agents.push(under);
+    expect(under.agent.runtime.info.kind).toBe('docker');
+    const info = await under.client.ok('EnsureContainer', ensureRequest(bed.image));
+    expect(await invokeDirect(info.ip_address, { auto: true })).toMatchObject({ status: 200 });
+    expect(await under.client.ok('DestroyContainer', { container_id: info.id, owner_id: OWNER })).toEqual({ success: true });
+    await iso.assertNothingLeft();
+  });
+
   it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
     const err = await ensureFailsWith(bed, '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
     expect(err.details).toContain('does-not-exist');
