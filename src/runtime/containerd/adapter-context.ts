@@ -3,7 +3,7 @@ import type { NetworkConfigList } from '../cni/conflist.js';
 import type { CniExecutor } from '../cni/executor.js';
 import type { ContainerdClient } from './client.js';
 import type { ImageStore } from './image-store.js';
-import type { AdapterLogger, NetnsMode } from './options.js';
+import type { AdapterLogger, NetnsMode, NetworkPhase } from './options.js';
 
 export interface AdapterContext {
   client: ContainerdClient;
@@ -14,6 +14,8 @@ export interface AdapterContext {
   snapshotter: string;
   runtimeName: string;
   netnsMode: NetnsMode;
+  /** Whether the machine runs setupNetwork before or after start (where the readiness wait goes). */
+  networkPhase: NetworkPhase;
   ifName: string;
   dnsServer: string;
   resolvDir: string;

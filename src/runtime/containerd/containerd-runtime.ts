@@ -1,7 +1,9 @@
 /**
  * The containerd adapter: {@link ContainerRuntime} over containerd's gRPC API with our own CNI
- * executor. Order per worker: create (snapshot + container [+ task in `task` netns mode]) →
- * setupNetwork (loopback + conflist ADD on the worker's netns) → start. Every method throws
+ * executor. Per worker: create (snapshot + container [+ task in `task` netns mode]), then
+ * setupNetwork (loopback + conflist ADD on the worker's netns) and start in the order
+ * `info.networkPhase` reports (default `afterStart`: the process boots while CNI runs; the
+ * optional readiness wait runs after whichever of the two comes last). Every method throws
  * AgentError only; teardownNetwork, stop and remove treat "not found" as done.
  */
 import { connect } from 'node:net';
@@ -35,6 +37,8 @@ export class ContainerdRuntime implements ContainerRuntime {
   readonly info: RuntimeInfo;
   private readonly listeners = new Set<RuntimeEventListener>();
   private readonly events: TaskEventStream;
+  /** Task pids from Tasks.Create (`task` mode), so setupNetwork needs no Tasks.Get; dropped on remove. */
+  private readonly pids = new Map<string, number>();
 
   constructor(
     private readonly ctx: AdapterContext,
@@ -44,7 +48,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     private readonly readiness: { port: number; timeoutMs: number } = { port: 8080, timeoutMs: 0 },
     private readonly images: { puller?: ImagePuller | undefined; policy: PullPolicy; close?: () => Promise<void> } = { policy: 'if-not-present' },
   ) {
-    this.info = { kind: 'containerd', version, networkPhase: 'beforeStart' };
+    this.info = { kind: 'containerd', version, networkPhase: ctx.networkPhase };
     this.events = new TaskEventStream(ctx.client, {
       now: ctx.now,
       onEvent: (e) => {
@@ -68,22 +72,22 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   async create(spec: WorkerSpec, opts: OpOptions): Promise<CreatedContainer> {
     this.ctx.log.debug({ name: spec.name, image: spec.image }, 'create');
-    await edge('create', `create ${spec.name}`, () => createWorker(this.ctx, spec, opts.signal, (name) => this.remove(name, {})));
+    const { pid } = await edge('create', `create ${spec.name}`, () => createWorker(this.ctx, spec, opts.signal, (name) => this.remove(name, {})));
+    if (pid) this.pids.set(spec.name, pid);
     return { containerId: spec.name };
   }
 
+  /** CNI ADD on the worker's netns; with `afterStart` also the optional readiness wait. */
   setupNetwork(name: string, opts: OpOptions): Promise<NetworkAttachment> {
-    return edge('network', `network ${name}`, () => this.attach(name, opts));
+    return edge('network', `network ${name}`, async () => {
+      const att = await this.attach(name, opts);
+      if (this.ctx.networkPhase === 'afterStart' && this.readiness.timeoutMs > 0) await this.waitReady(name, opts.signal);
+      return att;
+    });
   }
 
   private async attach(name: string, opts: OpOptions): Promise<NetworkAttachment> {
-    let pid: number | undefined;
-    if (this.ctx.netnsMode === 'task') {
-      const task = await getTask(this.ctx, name, opts.signal);
-      if (!task?.pid) throw new AgentError('NOT_FOUND', `worker ${name} has no task to attach a network to`, { step: 'network' });
-      pid = task.pid;
-    }
-    const rt = { containerId: name, netns: workerNetnsPath(this.ctx, name, pid), ifName: this.ctx.ifName };
+    const rt = { containerId: name, netns: workerNetnsPath(this.ctx, name, await this.taskPid(name, opts.signal)), ifName: this.ctx.ifName };
     try {
       const result = await this.ctx.cni.add(this.ctx.network, rt, { loopback: true });
       const ip = containerIpv4(result);
@@ -93,6 +97,16 @@ export class ContainerdRuntime implements ContainerRuntime {
       await this.ctx.cni.del(this.ctx.network, rt).catch((e: unknown) => this.ctx.log.warn({ err: e, name }, 'CNI DEL after a failed ADD failed'));
       throw err;
     }
+  }
+
+  /** `task` mode: the pid whose netns CNI configures (remembered from create, else Tasks.Get). */
+  private async taskPid(name: string, signal?: AbortSignal): Promise<number | undefined> {
+    if (this.ctx.netnsMode !== 'task') return undefined;
+    const known = this.pids.get(name);
+    if (known) return known;
+    const task = await getTask(this.ctx, name, signal);
+    if (!task?.pid) throw new AgentError('NOT_FOUND', `worker ${name} has no task to attach a network to`, { step: 'network' });
+    return task.pid;
   }
 
   teardownNetwork(name: string, _opts: OpOptions): Promise<void> {
@@ -118,7 +132,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     }
     opts.signal?.throwIfAborted();
     await this.ctx.client.call('tasks', 'Start', { container_id: name }, { timeoutMs: this.ctx.taskTimeoutMs, what: name });
-    if (this.readiness.timeoutMs > 0) await this.waitReady(name, opts.signal);
+    if (this.ctx.networkPhase === 'beforeStart' && this.readiness.timeoutMs > 0) await this.waitReady(name, opts.signal);
   }
 
   pause(name: string, opts: OpOptions): Promise<void> {
@@ -136,6 +150,7 @@ export class ContainerdRuntime implements ContainerRuntime {
   /** Network, task, container, snapshot, create lease, netns and files; each "not found" is done. Throws the first other error after trying every step. */
   async remove(name: string, _opts: OpOptions): Promise<void> {
     const errors: unknown[] = [];
+    this.pids.delete(name);
     const step = async (fn: () => Promise<unknown>): Promise<void> => {
       try {
         await fn();

@@ -16,7 +16,7 @@ import { LogCapper } from './host-files.js';
 import { ImageStore } from './image-store.js';
 import { ImagePuller } from './pull/image-puller.js';
 import { RegistryClient } from './pull/registry-client.js';
-import { type ContainerdRuntimeOptions, DEFAULT_RUNTIME, DEFAULT_SOCKET, resolveSnapshotter, silentLogger } from './options.js';
+import { type ContainerdRuntimeOptions, DEFAULT_NETWORK_PHASE, DEFAULT_RUNTIME, DEFAULT_SOCKET, resolveSnapshotter, silentLogger } from './options.js';
 
 export interface ContainerdFactoryExtras {
   /** Wait for IP:8080 to accept after start, at most this long (0 = off). @default 0 */
@@ -70,6 +70,7 @@ async function build(options: ContainerdRuntimeOptions & ContainerdFactoryExtras
     snapshotter: resolveSnapshotter(options.snapshotter, options.runtimeName),
     runtimeName,
     netnsMode: options.netnsMode ?? 'task',
+    networkPhase: options.networkPhase ?? DEFAULT_NETWORK_PHASE,
     ifName: cniOpts.ifName ?? 'eth0',
     dnsServer: net.dnsServer,
     resolvDir: options.resolvConfDir ?? `/run/containerd/${options.namespace}/resolv`,

@@ -50,6 +50,16 @@ export interface CniNetworkOptions {
 /** Where the worker's network namespace comes from (see docs/runtime-containerd.md). */
 export type NetnsMode = 'task' | 'precreated';
 
+/**
+ * Order of CNI and task start (reported as `RuntimeInfo.networkPhase`): `afterStart` starts the
+ * worker process first and attaches the network while it boots (measured faster, see
+ * docs/runtime-containerd.md); `beforeStart` attaches the network before the process runs.
+ */
+export type NetworkPhase = 'beforeStart' | 'afterStart';
+
+/** The order the adapter uses unless told otherwise (chosen from bench/containerd-cold-start). */
+export const DEFAULT_NETWORK_PHASE: NetworkPhase = 'afterStart';
+
 export interface ContainerdRuntimeOptions {
   /** `CONTAINERD_SOCKET`. @default /run/containerd/containerd.sock */
   socket?: string | undefined;
@@ -76,6 +86,8 @@ export interface ContainerdRuntimeOptions {
   callTimeoutMs?: number | undefined;
   /** @default 'task' */
   netnsMode?: NetnsMode | undefined;
+  /** @default {@link DEFAULT_NETWORK_PHASE} */
+  networkPhase?: NetworkPhase | undefined;
   /** SIGKILL → exit wait before stop gives up. @default 10000 */
   killTimeoutMs?: number | undefined;
   now?: (() => number) | undefined;

@@ -26,7 +26,8 @@ export interface Mount {
 const LEASE_TTL_MS = 60 * 60 * 1000;
 
 /**
- * Creates the container (and, in `task` mode, its task). Throws AgentError; on failure nothing
+ * Creates the container (and, in `task` mode, its task). Resolves with the task's pid (`task`
+ * mode) so the network step needs no extra Tasks.Get. Throws AgentError; on failure nothing
  * of this worker is left, except when the name already existed (ALREADY_EXISTS: not ours to remove).
  * `rollback` is the adapter's idempotent remove.
  */
@@ -35,14 +36,14 @@ export async function createWorker(
   spec: WorkerSpec,
   signal: AbortSignal | undefined,
   rollback: (name: string) => Promise<void>,
-): Promise<void> {
+): Promise<{ pid?: number | undefined }> {
   const name = spec.name;
   const lease = createLeaseId(name);
   signal?.throwIfAborted();
   const state: CreateState = { phase: 'resolving' };
   try {
     const image = await leaseAndImage(ctx, spec, lease, signal);
-    await buildContainer(ctx, spec, image, lease, signal, state);
+    return { pid: await buildContainer(ctx, spec, image, lease, signal, state) };
   } catch (err) {
     const e = createError(err, name, signal);
     // Before Prepare only the lease exists (deleted below); a name that already existed is not ours.
@@ -75,7 +76,8 @@ async function leaseAndImage(ctx: AdapterContext, spec: WorkerSpec, lease: strin
 /**
  * Snapshot, resolv.conf, spec, container record, task. Mutating calls are never cancelled
  * mid-flight (the daemon could finish them after our rollback); the signal is checked between
- * steps instead. Advances `state.phase` so the caller knows what to roll back.
+ * steps instead. Advances `state.phase` so the caller knows what to roll back. Resolves with
+ * the task's pid in `task` mode.
  */
 async function buildContainer(
   ctx: AdapterContext,
@@ -84,7 +86,7 @@ async function buildContainer(
   lease: string,
   signal: AbortSignal | undefined,
   state: CreateState,
-): Promise<void> {
+): Promise<number | undefined> {
   const name = spec.name;
   signal?.throwIfAborted();
   state.phase = 'preparing';
@@ -96,8 +98,9 @@ async function buildContainer(
   signal?.throwIfAborted();
   await ctx.client.call('containers', 'Create', { container: containerRecord(ctx, spec, image, oci) }, { lease, what: name });
   signal?.throwIfAborted();
-  if (ctx.netnsMode === 'task') await createTask(ctx, name, mounts);
+  const pid = ctx.netnsMode === 'task' ? await createTask(ctx, name, mounts) : undefined;
   signal?.throwIfAborted();
+  return pid;
 }
 
 function createError(err: unknown, name: string, signal?: AbortSignal): AgentError {
