@@ -14,16 +14,26 @@ export interface TcpTarget {
 }
 
 /**
- * Resolves once `target` accepts a TCP connection. Retries every 5 ms for the first second, then
- * every 50 ms (a refused connect to a bridge address costs microseconds; a growing backoff would
- * add up to its last step to every cold start). Honours `signal` (rejects with its abort reason).
+ * Pure. Wait before the next connect attempt, by time since the first: 2 ms for the first
+ * 250 ms (where a cold worker usually starts listening: the poll's granularity is added to every
+ * cold start), 5 ms up to 1 s, then 50 ms. A refused connect to a bridge address costs
+ * microseconds; a growing backoff would add up to its last step to every cold start.
+ */
+export function pollDelayMs(elapsedMs: number): number {
+  if (elapsedMs < 250) return 2;
+  return elapsedMs < 1_000 ? 5 : 50;
+}
+
+/**
+ * Resolves once `target` accepts a TCP connection, retrying per {@link pollDelayMs}. Honours
+ * `signal` (rejects with its abort reason).
  * @throws AgentError UNAVAILABLE (step `waitReady`) when nothing accepts within `timeoutMs`.
  */
 export async function waitForTcp(target: TcpTarget, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const started = Date.now();
   const deadline = started + timeoutMs;
   for (;;) {
-    const delay = Date.now() - started < 1_000 ? 5 : 50;
+    const delay = pollDelayMs(Date.now() - started);
     if (await tcpAccepts(target.ipAddress, target.port, signal)) return;
     signal.throwIfAborted();
     if (Date.now() + delay > deadline) {

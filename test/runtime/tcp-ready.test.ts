@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tcpAccepts, waitForTcp } from '../../src/runtime/tcp-ready.js';
+import { pollDelayMs, tcpAccepts, waitForTcp } from '../../src/runtime/tcp-ready.js';
 
 let server: Server | undefined;
 afterEach(() => { server?.close(); server = undefined; });
@@ -44,5 +44,11 @@ describe('waitForTcp', () => {
     const waiting = waitForTcp({ name: 'w', ipAddress: '127.0.0.1', port }, 60_000, ac.signal);
     ac.abort(new Error('destroyed'));
     await expect(waiting).rejects.toThrow('destroyed');
+  });
+});
+
+describe('pollDelayMs', () => {
+  it('goes from 2 ms in the first 250 ms to 5 ms up to a second to 50 ms after it', () => {
+    expect([0, 249, 250, 999, 1_000, 60_000].map(pollDelayMs)).toEqual([2, 2, 5, 5, 50, 50]);
   });
 });

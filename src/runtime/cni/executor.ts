@@ -58,31 +58,42 @@ export class CniExecutor {
     return this.opts.cacheDir;
   }
 
-  /** ADD (after bringing `lo` up when `loopback`): plugins in order; caches and returns the final result. Throws AgentError (nothing is undone: call DEL). */
+  /**
+   * ADD: plugins in order; caches and returns the final result. With `loopback`, `lo` is brought
+   * up at the same time (it touches only `lo`; go-cni also attaches its networks concurrently);
+   * both have finished before this settles. Throws AgentError (nothing is undone: call DEL).
+   */
   add(list: NetworkConfigList, rt: RuntimeConf, opts: { cache?: boolean; loopback?: boolean } = {}): Promise<CniResult> {
     return this.lock.run(rt.containerId, async () => {
-      if (opts.loopback) await this.loopbackUnlocked(rt.containerId, rt.netns);
-      let prev: CniResult | undefined;
-      for (const plugin of list.plugins) {
-        const out = await execPlugin(plugin.type, this.pluginConfig(list, plugin, rt, prev), this.call('ADD', rt));
-        prev = (out as CniResult | undefined) ?? prev;
-      }
-      const result = prev ?? {};
-      if (opts.cache !== false) {
-        const entry: CacheEntry = {
-          kind: 'cniCacheV1',
-          containerId: rt.containerId,
-          config: Buffer.from(JSON.stringify(list)).toString('base64'),
-          ifName: rt.ifName,
-          networkName: list.name,
-          result,
-        };
-        if (rt.args?.length) entry.cniArgs = rt.args.map(([k, v]) => [k, v]);
-        if (rt.capabilityArgs) entry.capabilityArgs = { ...rt.capabilityArgs };
-        await writeCacheEntry(this.opts.cacheDir, entry);
-      }
-      return result;
+      const lo = opts.loopback ? this.loopbackUnlocked(rt.containerId, rt.netns) : Promise.resolve();
+      const [loR, addR] = await Promise.allSettled([lo, this.addUnlocked(list, rt, opts)]);
+      if (addR.status === 'rejected') throw addR.reason;
+      if (loR.status === 'rejected') throw loR.reason;
+      return addR.value;
     });
+  }
+
+  private async addUnlocked(list: NetworkConfigList, rt: RuntimeConf, opts: { cache?: boolean }): Promise<CniResult> {
+    let prev: CniResult | undefined;
+    for (const plugin of list.plugins) {
+      const out = await execPlugin(plugin.type, this.pluginConfig(list, plugin, rt, prev), this.call('ADD', rt));
+      prev = (out as CniResult | undefined) ?? prev;
+    }
+    const result = prev ?? {};
+    if (opts.cache !== false) {
+      const entry: CacheEntry = {
+        kind: 'cniCacheV1',
+        containerId: rt.containerId,
+        config: Buffer.from(JSON.stringify(list)).toString('base64'),
+        ifName: rt.ifName,
+        networkName: list.name,
+        result,
+      };
+      if (rt.args?.length) entry.cniArgs = rt.args.map(([k, v]) => [k, v]);
+      if (rt.capabilityArgs) entry.capabilityArgs = { ...rt.capabilityArgs };
+      await writeCacheEntry(this.opts.cacheDir, entry);
+    }
+    return result;
   }
 
   /**

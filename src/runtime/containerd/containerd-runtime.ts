@@ -6,7 +6,6 @@
  * optional readiness wait runs after whichever of the two comes last). Every method throws
  * AgentError only; teardownNetwork, stop and remove treat "not found" as done.
  */
-import { connect } from 'node:net';
 import { AgentError, toAgentError } from '../../errors.js';
 import type {
   ContainerRuntime,
@@ -23,6 +22,7 @@ import type {
   WorkerSpec,
 } from '../container-runtime.js';
 import { containerIpv4 } from '../cni/result-cache.js';
+import { pollDelayMs, tcpAccepts } from '../tcp-ready.js';
 import { type AdapterContext, createLeaseId } from './adapter-context.js';
 import { isNotFound } from './grpc-errors.js';
 import { deleteNetns, type LogCapper, removeWorkerFiles } from './host-files.js';
@@ -208,11 +208,12 @@ export class ContainerdRuntime implements ContainerRuntime {
   private async waitReady(name: string, signal?: AbortSignal): Promise<void> {
     const ip = containerIpv4(await this.ctx.cni.cachedResult(this.ctx.network.name, name, this.ctx.ifName));
     if (!ip) return;
-    const deadline = this.ctx.now() + this.readiness.timeoutMs;
-    while (!(await canConnect(ip, this.readiness.port))) {
+    const started = this.ctx.now();
+    while (!(await tcpAccepts(ip, this.readiness.port, signal))) {
       signal?.throwIfAborted();
-      if (this.ctx.now() > deadline) throw new AgentError('DEADLINE_EXCEEDED', `worker ${name} did not accept on ${ip}:${this.readiness.port} within ${this.readiness.timeoutMs} ms`, { step: 'start' });
-      await new Promise((r) => setTimeout(r, 20));
+      const elapsed = this.ctx.now() - started;
+      if (elapsed > this.readiness.timeoutMs) throw new AgentError('DEADLINE_EXCEEDED', `worker ${name} did not accept on ${ip}:${this.readiness.port} within ${this.readiness.timeoutMs} ms`, { step: 'start' });
+      await new Promise((r) => setTimeout(r, pollDelayMs(elapsed)));
     }
   }
 }
@@ -224,19 +225,4 @@ async function edge<T>(step: string, context: string, fn: () => Promise<T>): Pro
   } catch (err) {
     throw toAgentError(err, context, step);
   }
-}
-
-function canConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port, timeout: 500 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }

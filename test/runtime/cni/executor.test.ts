@@ -123,6 +123,23 @@ describe('CniExecutor', () => {
     expect((await calls()).map((x) => `${x.name}:${x.cmd}`)).toEqual(['first:ADD', 'second:ADD', 'second:DEL', 'first:DEL']);
   });
 
+  it('brings lo up alongside the conflist ADD and settles only after both, the loopback error surfacing', async () => {
+    // Waits (at most 10 s) until the conflist's last plugin has run: run one after the other, it would log first.
+    const waitSecond = `IN=$(cat); i=0; while ! grep -q '^second ADD' "${log}" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`;
+    await writeFile(join(bin, 'loopback'), fakePlugin('loopback', log).replace('IN=$(cat)', waitSecond));
+    await chmod(join(bin, 'loopback'), 0o755);
+    await exec.add(list, { containerId: 'c7', netns: '/x', ifName: 'eth0' }, { loopback: true });
+    const c = await calls();
+    expect(c.map((x) => `${x.name}:${x.cmd}:${x.ifname}`)).toEqual(['first:ADD:eth0', 'second:ADD:eth0', 'loopback:ADD:lo']);
+    expect(c[2]!.conf).toEqual({ type: 'loopback', name: 'cni-loopback', cniVersion: '1.0.0' });
+
+    await writeFile(join(bin, 'loopback'), fakePlugin('loopback', log, { sleep: 0.2, fail: 'ADD' }));
+    await chmod(join(bin, 'loopback'), 0o755);
+    const err = await exec.add(list, { containerId: 'c8', netns: '/x', ifName: 'eth0' }, { loopback: true }).catch((e: unknown) => e);
+    expect((err as AgentError).message).toBe('CNI loopback ADD c8 failed: boom from loopback (more) [CNI code 7]');
+    expect(await exec.cachedResult('tnet', 'c8', 'eth0')).toMatchObject({ by: 'second' }); // the caller's DEL releases it
+  });
+
   it('collects cached attachments that are no longer valid', async () => {
     await exec.add(list, { containerId: 'keep', netns: '/x', ifName: 'eth0' });
     await exec.add(list, { containerId: 'gone', netns: '/x', ifName: 'eth0' });
