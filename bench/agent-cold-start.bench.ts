@@ -9,7 +9,7 @@
  *   byhand  containerd: `ctr run -d` + loopback/bridge/portmap CNI plugins run by hand;
  *           docker: `docker run -d` + `docker inspect` for the IP; then POST until 200
  *
- * Variants run round-robin with a rotating order; teardown is not timed. Ratios: agent ÷ direct
+ * Variants run round-robin in a shuffled order per round; teardown is not timed. Ratios: agent ÷ direct
  * (target ≤ 1.10) and agent ÷ byhand (target < 1 for containerd).
  *
  *   npx tsx bench/agent-cold-start.bench.ts [runs=20] [containerd,docker]
@@ -163,6 +163,18 @@ function dockerByHand(iso: TestIsolation, network: string, image: string): Varia
   };
 }
 
+/** Pure. A permutation of 0..n-1 shuffled by a seeded LCG: each round's order (and so each variant's predecessor, whose teardown may still echo in the daemon) varies, reproducibly. */
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, k) => k);
+  let x = (seed * 2654435761 + 12345) >>> 0;
+  for (let k = n - 1; k > 0; k--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const j = x % (k + 1);
+    [order[k], order[j]] = [order[j]!, order[k]!];
+  }
+  return order;
+}
+
 function pct(sorted: number[], p: number): number {
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return Math.round(sorted[idx]! * 10) / 10;
@@ -178,13 +190,14 @@ function summarize(samples: Array<Record<string, number>>) {
   };
 }
 
-/** Warm-up then RUNS rounds, the order rotating each round. */
+/** Warm-up then RUNS rounds, the order shuffled each round. */
 async function runVariants(kind: string, variants: Variant[]) {
   const samples = new Map<string, Array<Record<string, number>>>(variants.map((v) => [v.name, []]));
   for (const v of variants) { await v.measure(-1); await v.teardown(); }
   for (let i = 0; i < RUNS; i++) {
+    const order = shuffled(variants.length, i);
     for (let k = 0; k < variants.length; k++) {
-      const v = variants[(k + i) % variants.length]!;
+      const v = variants[order[k]!]!;
       samples.get(v.name)!.push(await v.measure(i));
       await v.teardown();
     }
@@ -241,7 +254,7 @@ function markdown(out: { date: string; machine: Record<string, unknown>; runsPer
     `${out.date}; ${JSON.stringify(out.machine)}`, '',
     'agent = gRPC EnsureContainer + InvokeWorker through the whole agent; direct = the same adapter instance called',
     'without gRPC/actors (ensureImage, create, network/start, POST until 200); by hand = `ctr run -d` + CNI plugins',
-    '(containerd) or `docker run -d` + `docker inspect` (docker). Round-robin, rotating order; teardown not timed.', '',
+    '(containerd) or `docker run -d` + `docker inspect` (docker). Round-robin, shuffled order per round; teardown not timed.', '',
     '| runtime | variant | p50 ms | p95 ms | min | max | step p50s (ms) |', '|---|---|---|---|---|---|---|', ...rows, '', ...ratios, '',
   ].join('\n');
 }

@@ -11,7 +11,7 @@
  *                             returned IP; DestroyContainer untimed. Steps are timestamped through
  *                             the runtime the agent calls (gaps = gRPC, supervisor, actors, limiter)
  *   agent/beforeStart         the same with a beforeStart adapter
- * Variants run round-robin with a rotating order so machine drift hits all alike. Each run is
+ * Variants run round-robin in a shuffled order per round so machine drift hits all alike. Each run is
  * torn down untimed.
  *
  *   npx tsx bench/containerd-cold-start.bench.ts [runs=20]
@@ -144,9 +144,10 @@ function agentVariant(name: string, agent: RunningAgent, client: AgentTestClient
   };
 }
 
+/** Until the worker is gone from the runtime and the supervisor has finished it (its release done). */
 async function waitGone(agent: RunningAgent, name: string): Promise<void> {
   for (let k = 0; k < 500; k++) {
-    if (!(await agent.runtime.list({})).some((c) => c.name === name)) return;
+    if (agent.supervisor.size === 0 && !(await agent.runtime.list({})).some((c) => c.name === name)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${name} was not destroyed`);
@@ -202,6 +203,18 @@ function ctrVariant(iso: TestIsolation, image: string): Variant {
   };
 }
 
+/** Pure. A permutation of 0..n-1 shuffled by a seeded LCG: each round's order (and so each variant's predecessor, whose teardown may still echo in the daemon) varies, reproducibly. */
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, k) => k);
+  let x = (seed * 2654435761 + 12345) >>> 0;
+  for (let k = n - 1; k > 0; k--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const j = x % (k + 1);
+    [order[k], order[j]] = [order[j]!, order[k]!];
+  }
+  return order;
+}
+
 function pct(sorted: number[], p: number): number {
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return Math.round(sorted[idx]! * 10) / 10;
@@ -247,7 +260,7 @@ function markdown(out: { date: string; machine: object; runsPerVariant: number; 
   return [
     `# containerd cold start: create → first successful invoke (${out.runsPerVariant} runs per variant)`, '',
     `${out.date}; ${JSON.stringify(out.machine)}`, '',
-    'Round-robin with a rotating order, one warm-up each, teardown untimed. adapter = ensureImage + create + start/network',
+    'Round-robin in a shuffled order per round, one warm-up each, teardown untimed. adapter = ensureImage + create + start/network',
     'in the named order called directly; agent = EnsureContainer over gRPC (readiness wait on) then POST to the returned IP.',
     'Agent steps: rpcIn = client send → ensureImage called; gapN = agent time between runtime calls; readyAndReply = last',
     'runtime call → Ensure reply (readiness poll + supervisor + gRPC out); agentGaps = rpcIn + gaps. Step p50s are per step.', '',
@@ -288,8 +301,9 @@ async function main(): Promise<void> {
     const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
     for (const v of variants) await v.measure(-1); // warm-up: image pages, plugin binaries, shim
     for (let i = 0; i < RUNS; i++) {
+      const order = shuffled(variants.length, i);
       for (let k = 0; k < variants.length; k++) {
-        const v = variants[(k + i) % variants.length]!;
+        const v = variants[order[k]!]!;
         samples.get(v.name)!.push(await v.measure(i));
       }
       process.stderr.write(`run ${i + 1}/${RUNS}\r`);
