@@ -52,12 +52,19 @@ export async function createWorker(
     }
     throw e;
   } finally {
-    await ctx.client.call('leases', 'Delete', { id: lease }, { what: name }).catch(() => undefined);
+    if (!state.leaseReleased) await releaseLease(ctx, lease, name);
   }
 }
 
 interface CreateState {
   phase: 'resolving' | 'preparing' | 'owned';
+  /** The create lease was deleted (once the container record holds the snapshot). */
+  leaseReleased?: boolean;
+}
+
+/** Deletes the create lease; failures are ignored (it expires, and remove deletes it too). */
+function releaseLease(ctx: AdapterContext, lease: string, name: string): Promise<void> {
+  return ctx.client.call('leases', 'Delete', { id: lease }, { what: name }).then(() => undefined, () => undefined);
 }
 
 /** Creates the lease and resolves the image at the same time. */
@@ -97,10 +104,17 @@ async function buildContainer(
   const oci = buildOciSpec({ id: name, namespace: ctx.namespace, image: image.config, env: spec.env, memoryLimitBytes: spec.memoryLimitBytes, resolvConfPath, netnsPath, user });
   signal?.throwIfAborted();
   await ctx.client.call('containers', 'Create', { container: containerRecord(ctx, spec, image, oci) }, { lease, what: name });
-  signal?.throwIfAborted();
-  const pid = ctx.netnsMode === 'task' ? await createTask(ctx, name, mounts) : undefined;
-  signal?.throwIfAborted();
-  return pid;
+  // The container record now keeps the snapshot: the lease goes while the task is created.
+  state.leaseReleased = true;
+  const released = releaseLease(ctx, lease, name);
+  try {
+    signal?.throwIfAborted();
+    const pid = ctx.netnsMode === 'task' ? await createTask(ctx, name, mounts) : undefined;
+    signal?.throwIfAborted();
+    return pid;
+  } finally {
+    await released;
+  }
 }
 
 function createError(err: unknown, name: string, signal?: AbortSignal): AgentError {
