@@ -231,6 +231,7 @@ function summarize(samples: Sample[]) {
     maxMs: pct(totals, 100),
     stepsP50Ms: Object.fromEntries(stepNames.map((n) => [n, pct(samples.map((s) => s.steps[n] ?? 0).sort((a, b) => a - b), 50)])),
     samplesMs: samples.map((s) => Math.round(s.totalMs * 10) / 10),
+    stepSamplesMs: samples.map((s) => Object.fromEntries(Object.entries(s.steps).map(([k, v]) => [k, Math.round(v * 10) / 10]))),
   };
 }
 
@@ -254,7 +255,20 @@ function ratios(results: Record<string, ReturnType<typeof summarize>>): Record<s
   return out;
 }
 
-function markdown(out: { date: string; machine: object; runsPerVariant: number; results: Record<string, ReturnType<typeof summarize>>; ratios: Record<string, number> }): string {
+/**
+ * Median over rounds of (a's run ÷ b's run in the same round): robust to load that changes from
+ * one round to the next, which moves both runs of a round alike.
+ */
+function pairedRatios(samples: Map<string, Sample[]>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [a, b] of [[AGENT_AFTER, ADAPTER_AFTER], [AGENT_BEFORE, ADAPTER_BEFORE], [AGENT_AFTER, 'ctr+cni'], [ADAPTER_AFTER, ADAPTER_BEFORE], [AGENT_AFTER, AGENT_BEFORE]] as const) {
+    const xs = samples.get(a)!.map((s, i) => s.totalMs / samples.get(b)![i]!.totalMs).sort((x, y) => x - y);
+    out[`${a} ÷ ${b} (median of per-round ratios)`] = Math.round(xs[Math.ceil(xs.length / 2) - 1]! * 1000) / 1000;
+  }
+  return out;
+}
+
+function markdown(out: { date: string; machine: object; runsPerVariant: number; results: Record<string, ReturnType<typeof summarize>>; ratios: Record<string, number>; pairedMedianRatios: Record<string, number> }): string {
   const rows = Object.entries(out.results).map(([v, s]) =>
     `| ${v} | ${s.p50Ms} | ${s.p95Ms} | ${s.minMs} | ${s.maxMs} | ${Object.entries(s.stepsP50Ms).map(([k, ms]) => `${k} ${ms}`).join(', ')} |`);
   return [
@@ -266,6 +280,7 @@ function markdown(out: { date: string; machine: object; runsPerVariant: number; 
     'runtime call → Ensure reply (readiness poll + supervisor + gRPC out); agentGaps = rpcIn + gaps. Step p50s are per step.', '',
     '| variant | p50 ms | p95 ms | min | max | step p50s (ms) |', '|---|---|---|---|---|---|', ...rows, '',
     ...Object.entries(out.ratios).map(([k, v]) => `- ${k}: ${v}`), '',
+    ...Object.entries(out.pairedMedianRatios).map(([k, v]) => `- ${k}: ${v}`), '',
   ].join('\n');
 }
 
@@ -316,6 +331,7 @@ async function main(): Promise<void> {
       runsPerVariant: RUNS,
       results,
       ratios: ratios(results),
+      pairedMedianRatios: pairedRatios(samples),
     };
     const dir = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
     await mkdir(dir, { recursive: true });
