@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerCredentials } from '@grpc/grpc-js';
 import type { DestinationStream, Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type Config } from './config.js';
@@ -15,6 +16,8 @@ import { AgentError } from './errors.js';
 import { containerName, isManaged, parseMemoryLimit, workerLabels, type StackIdentity } from './identity.js';
 import type { Invoker } from './invoke/invoke-api.js';
 import { createInvoker } from './invoke/invoker.js';
+import { openJournalFile } from './journal/journal-file.js';
+import { createJournalRecorder } from './journal/recorder.js';
 import { createLogger } from './log.js';
 import { createSupervisor, type WorkerSupervisor } from './machines/supervisor.js';
 import type { EnsureRequest } from './machines/supervisor-api.js';
@@ -26,11 +29,12 @@ import { createLimiter, type Limiter } from './runtime/limiter.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
 import type { RpcHooks } from './server/rpc-interceptor.js';
 import { createGrpcServer, type AgentGrpcServer } from './server/server.js';
+import { loadServerCredentials, type TlsOptions } from './server/tls.js';
 
 export interface StartAgentOptions {
   /** Aborting it stops the agent (like SIGTERM). */
   signal?: AbortSignal | undefined;
-  /** Use this runtime instead of the one `AGENT_RUNTIME` selects (tests, embedding). */
+  /** Use this runtime instead of the one `AGENT_RUNTIME` selects (tests, embedding); the caller closes it. */
   runtime?: ContainerRuntime | undefined;
   /** Wrap or replace the invoke proxy (e.g. a fake in tests). */
   invoker?: ((built: Invoker) => Invoker) | undefined;
@@ -58,6 +62,7 @@ export interface RunningAgent {
 }
 
 type Closer = () => Promise<void> | void;
+type Inspect = (event: InspectionEvent) => void;
 
 /**
  * Starts the agent configured by `env`. Resolves once gRPC is SERVING.
@@ -68,33 +73,40 @@ export async function startAgent(env: Readonly<Record<string, string | undefined
   const config = loadConfig(env);
   const log = createLogger(config, opts.logDestination);
   for (const warning of config.warnings) log.warn(warning);
+  const credentials = loadServerCredentials(tlsOptions(config), log.child({ component: 'grpc' }));
   const closers: Closer[] = [];
   try {
-    return await assemble(config, log, opts, closers);
+    return await assemble(config, log, credentials, opts, closers);
   } catch (err) {
     await closeAll(closers, log);
     throw err;
   }
 }
 
-async function assemble(config: Config, log: Logger, opts: StartAgentOptions, closers: Closer[]): Promise<RunningAgent> {
+async function assemble(
+  config: Config, log: Logger, credentials: ServerCredentials, opts: StartAgentOptions, closers: Closer[],
+): Promise<RunningAgent> {
   const obs = await createObservability({ config: observabilityConfig(config), log: log.child({ component: 'observability' }) });
   closers.push(() => obs.close());
   const runtime = opts.runtime ?? (await createRuntime(config, log));
-  closers.push(() => runtime.close());
+  if (!opts.runtime) closers.push(() => runtime.close());
+  const journal = await openJournal(config, log);
+  if (journal) closers.push(journal.close);
   const limiter = createLimiter({ limits: config.limits, onWait: obs.hooks.onLimiterWait });
-  const supervisor = buildSupervisor(config, log, runtime, limiter, obs, opts);
+  const observers = [obs.inspect, journal?.inspect, opts.inspect].filter((o): o is Inspect => o !== undefined);
+  const supervisor = buildSupervisor(config, log, runtime, limiter, observers);
   closers.push(() => supervisor.close());
   const adopted = supervisor.adopt(await runtime.list({}));
   if (adopted.length > 0) log.info({ count: adopted.length }, 'adopted existing workers');
-  const proxy = createInvoker({
-    supervisor,
-    options: { maxResponseBytes: config.invoke.maxResponseBytes, autoResume: config.invoke.autoResume },
-    log: log.child({ component: 'invoke' }),
-  });
-  const invoker = obs.instrumentInvoker(opts.invoker ? opts.invoker(proxy) : proxy);
+  const invoker = buildInvoker(config, log, supervisor, obs, opts);
   closers.push(() => invoker.close());
-  const grpc = buildGrpcServer(config, log, supervisor, invoker, chainHooks(obs.hooks, opts.rpcHooks));
+  const grpc = createGrpcServer({
+    supervisor, invoker, log: log.child({ component: 'grpc' }), hooks: chainHooks(obs.hooks, opts.rpcHooks),
+    tls: tlsOptions(config), credentials,
+    reflection: config.grpc.reflection,
+    maxReceiveMessageBytes: config.grpc.maxReceiveBytes,
+    maxSendMessageBytes: config.grpc.maxSendBytes,
+  });
   closers.push(() => grpc.shutdown(0));
   const grpcPort = await grpc.bind(config.grpc.host, config.grpc.port);
   let serving = false;
@@ -111,25 +123,25 @@ async function assemble(config: Config, log: Logger, opts: StartAgentOptions, cl
   return { config, log, runtime, supervisor, grpcPort, httpPort: http.port, stop: (reason) => stop(reason) };
 }
 
-/** The gRPC server with the TLS, reflection and size settings of `config`. @throws AgentError (TLS files). */
-function buildGrpcServer(config: Config, log: Logger, supervisor: WorkerSupervisor, invoker: Invoker, hooks: RpcHooks): AgentGrpcServer {
-  return createGrpcServer({
-    supervisor, invoker, log: log.child({ component: 'grpc' }), hooks,
-    tls: { disabled: config.tls.disabled, certPath: config.tls.certPath, keyPath: config.tls.keyPath, caPath: config.tls.caCertPath },
-    reflection: config.grpc.reflection,
-    maxReceiveMessageBytes: config.grpc.maxReceiveBytes,
-    maxSendMessageBytes: config.grpc.maxSendBytes,
+/** The invoke proxy (contract §4), wrapped by the metrics and by `opts.invoker` when given. */
+function buildInvoker(config: Config, log: Logger, supervisor: WorkerSupervisor, obs: Observability, opts: StartAgentOptions): Invoker {
+  const proxy = createInvoker({
+    supervisor,
+    options: { maxResponseBytes: config.invoke.maxResponseBytes, autoResume: config.invoke.autoResume },
+    log: log.child({ component: 'invoke' }),
   });
+  return obs.instrumentInvoker(opts.invoker ? opts.invoker(proxy) : proxy);
+}
+
+function tlsOptions(config: Config): TlsOptions {
+  return { disabled: config.tls.disabled, certPath: config.tls.certPath, keyPath: config.tls.keyPath, caPath: config.tls.caCertPath };
 }
 
 /** Worker machine with the runtime actors, limiter and supervisor; every actor is observed. */
-function buildSupervisor(
-  config: Config, log: Logger, runtime: ContainerRuntime, limiter: Limiter, obs: Observability, opts: StartAgentOptions,
-): WorkerSupervisor {
+function buildSupervisor(config: Config, log: Logger, runtime: ContainerRuntime, limiter: Limiter, observers: Inspect[]): WorkerSupervisor {
   const waitReady = config.worker.readinessWait && runtime.info.kind !== 'simulated'
     ? (input: ReadyInput, signal: AbortSignal) => waitForTcp(input, config.worker.readinessTimeoutMs, signal)
     : undefined;
-  const observers = [obs.inspect, opts.inspect].filter((o): o is (e: InspectionEvent) => void => o !== undefined);
   return createSupervisor({
     workerLogic: workerMachine.provide({ actors: runtimeActors(runtime, limiter, { waitReady }) }),
     networkPhase: runtime.info.networkPhase,
@@ -142,6 +154,26 @@ function buildSupervisor(
     inspect: (event) => observers.forEach((observe) => observe(event)),
     onWorkerError: (name, err) => log.error({ err, worker: name }, 'worker actor crashed'),
   });
+}
+
+/**
+ * With AGENT_JOURNAL: every event delivered to every worker actor and each resulting state,
+ * appended as JSONL (read back by `esb-agent replay`). Closing flushes the file.
+ * @throws the fs error when the file cannot be opened.
+ */
+async function openJournal(config: Config, log: Logger): Promise<{ inspect: Inspect; close: () => Promise<void> } | undefined> {
+  const path = config.journal.path;
+  if (!path) return undefined;
+  const file = await openJournalFile(path, { onError: (err) => log.warn({ err, path }, 'journal write failed') });
+  const recorder = createJournalRecorder({ sink: (line) => file.write(line), now: Date.now });
+  log.info({ path }, 'recording the worker journal (AGENT_JOURNAL)');
+  return {
+    inspect: recorder.inspect,
+    close: async () => {
+      await file.close();
+      if (file.dropped > 0) log.warn({ path, dropped: file.dropped }, 'journal lines dropped (disk too slow)');
+    },
+  };
 }
 
 // ---- Runtime selection: adapters plug in here ------------------------------------------------

@@ -38,6 +38,12 @@ clean_containerd() {
   for ns in $(c namespaces ls -q 2>/dev/null | grep -E "$ESB_NS_RE"); do clean_ns "$ns"; log "removed containerd namespace $ns"; done
 }
 
+# clean_cgroups: rmdir empty cgroup folders of our namespaces left by namespaces already gone.
+clean_cgroups() {
+  local ns
+  for ns in $(ls /sys/fs/cgroup/*/ 2>/dev/null | grep -E "$ESB_NS_RE" | sort -u); do rm_cgroups "$ns"; done
+}
+
 clean_docker() {
   docker_ok || return 0
   local ids net
@@ -109,9 +115,11 @@ restore_host() {
   if [ -f "$S/cni-bin-link.ours" ]; then rm -f "$CNI_BIN_LINK" "$S/cni-bin-link.ours"; fi
   if [ -f "$S/opt-cni.ours" ]; then rmdir /opt/cni 2>/dev/null; rm -f "$S/opt-cni.ours"; fi
   if [ -f "$S/policy-rc.d.ours" ]; then rm -f /usr/sbin/policy-rc.d "$S/policy-rc.d.ours"; fi
-  if [ -f "$S/var-lib-cni.ours" ]; then
-    rmdir /var/lib/cni/networks /var/lib/cni/results /var/lib/cni 2>/dev/null; rm -f "$S/var-lib-cni.ours"
-  fi
+  local m
+  for m in "$S"/dir-var-lib-cni-results.ours "$S"/dir-var-lib-cni-networks.ours "$S"/dir-var-lib-cni.ours; do
+    [ -f "$m" ] || continue
+    rmdir "$(cat "$m")" 2>/dev/null; rm -f "$m"
+  done
   if [ -f "$S/run-netns.ours" ]; then
     if mountpoint -q /run/netns && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then umount /run/netns 2>/dev/null; fi
     rmdir /run/netns 2>/dev/null; rm -f "$S/run-netns.ours"

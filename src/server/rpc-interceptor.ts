@@ -73,6 +73,37 @@ function capture(fields: CallFields, message: unknown, fromReply: boolean): void
   if (!fromReply && typeof m['owner_id'] === 'string' && m['owner_id'] !== '') fields.owner_id = m['owner_id'].trim();
 }
 
+/** What the log line of one call is made of, gathered while the call runs. */
+interface CallRecord {
+  service: string;
+  method: string;
+  type: string;
+  startTime: string;
+  peer: string;
+  fields: CallFields;
+}
+
+/** Writes the "finished call" line (go-grpc-middleware's field names). */
+function logFinished(log: Logger, rec: CallRecord, code: grpc.status, details: string | undefined, seconds: number): void {
+  const quiet = code === grpc.status.OK && QUIET_SERVICES.has(rec.service);
+  log[quiet ? 'debug' : levelOf(code)](
+    {
+      protocol: 'grpc',
+      'grpc.component': 'server',
+      'grpc.service': rec.service,
+      'grpc.method': rec.method,
+      'grpc.method_type': rec.type,
+      'grpc.start_time': rec.startTime,
+      'grpc.code': goCodeName(code),
+      'grpc.time_ms': Math.round(seconds * 1e6) / 1e3,
+      ...(code === grpc.status.OK ? {} : { 'grpc.error': details ?? '' }),
+      'peer.address': rec.peer,
+      ...rec.fields,
+    },
+    'finished call',
+  );
+}
+
 /** Builds the interceptor. `log` should be the server's child logger. */
 export function rpcInterceptor(log: Logger, hooks: RpcHooks = {}): grpc.ServerInterceptor {
   const safely = (what: string, fn: () => void): void => {
@@ -84,41 +115,24 @@ export function rpcInterceptor(log: Logger, hooks: RpcHooks = {}): grpc.ServerIn
   };
   return (descriptor, call) => {
     const { service, method } = splitMethodPath(descriptor.path);
-    const type = methodType(descriptor);
+    const rec: CallRecord = {
+      service, method, type: methodType(descriptor), startTime: new Date().toISOString(), peer: call.getPeer(), fields: {},
+    };
     const startedAt = performance.now();
-    const startTime = new Date().toISOString();
-    const fields: CallFields = {};
     let finished = false;
     const finish = (code: grpc.status, details: string | undefined): void => {
       if (finished) return;
       finished = true;
       const seconds = (performance.now() - startedAt) / 1000;
-      const codeName = goCodeName(code);
-      const quiet = code === grpc.status.OK && QUIET_SERVICES.has(service);
-      log[quiet ? 'debug' : levelOf(code)](
-        {
-          protocol: 'grpc',
-          'grpc.component': 'server',
-          'grpc.service': service,
-          'grpc.method': method,
-          'grpc.method_type': type,
-          'grpc.start_time': startTime,
-          'grpc.code': codeName,
-          'grpc.time_ms': Math.round(seconds * 1e6) / 1e3,
-          ...(code === grpc.status.OK ? {} : { 'grpc.error': details ?? '' }),
-          'peer.address': call.getPeer(),
-          ...fields,
-        },
-        'finished call',
-      );
-      if (hooks.onRpcEnd) safely('end', () => hooks.onRpcEnd?.(service, method, codeName, seconds));
+      logFinished(log, rec, code, details, seconds);
+      if (hooks.onRpcEnd) safely('end', () => hooks.onRpcEnd?.(service, method, goCodeName(code), seconds));
     };
     if (hooks.onRpcStart) safely('start', () => hooks.onRpcStart?.(service, method));
     return new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveMessage: (message, nextMessage) => {
-            capture(fields, message, false);
+            capture(rec.fields, message, false);
             nextMessage(message);
           },
           onCancel: () => {
@@ -127,7 +141,7 @@ export function rpcInterceptor(log: Logger, hooks: RpcHooks = {}): grpc.ServerIn
           },
         }),
       sendMessage: (message, next) => {
-        capture(fields, message, true);
+        capture(rec.fields, message, true);
         next(message);
       },
       sendStatus: (status, next) => {

@@ -8,6 +8,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import { AgentError } from '../errors.js';
 import type { Invoker } from '../invoke/invoke-api.js';
 import type { Supervisor } from '../machines/supervisor-api.js';
 import { createAgentHandlers } from './handlers/index.js';
@@ -20,6 +21,8 @@ export interface GrpcServerDeps {
   invoker: Invoker;
   log: Logger;
   tls: TlsOptions;
+  /** Credentials already built from `tls` (the composition root checks TLS before anything starts). */
+  credentials?: grpc.ServerCredentials | undefined;
   /** `AGENT_GRPC_REFLECTION=1`. */
   reflection: boolean;
   /** Largest request accepted, in bytes (grpc-go's default is 4 MiB). */
@@ -34,7 +37,7 @@ export interface GrpcServerDeps {
 
 export interface AgentGrpcServer {
   readonly server: grpc.Server;
-  /** Listens on `host:port` (0 = any free port) and resolves to the bound port. */
+  /** Listens on `host:port` (0 = any free port) and resolves to the bound port. @throws AgentError UNAVAILABLE naming the address. */
   bind(host: string, port: number): Promise<number>;
   /** Health status of "" and the AgentService: SERVING or NOT_SERVING. */
   setServing(serving: boolean): void;
@@ -54,7 +57,7 @@ const HEALTH_NAMES = ['', AGENT_SERVICE_NAME] as const;
  */
 export function createGrpcServer(deps: GrpcServerDeps): AgentGrpcServer {
   const log = deps.log;
-  const credentials = loadServerCredentials(deps.tls, log);
+  const credentials = deps.credentials ?? loadServerCredentials(deps.tls, log);
   const proto = loadAgentProto();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxReceiveMessageBytes,
@@ -89,8 +92,12 @@ export function hostPort(host: string, port: number): string {
 }
 
 function bindServer(server: grpc.Server, credentials: grpc.ServerCredentials, host: string, port: number): Promise<number> {
+  const address = hostPort(host, port);
   return new Promise((resolve, reject) => {
-    server.bindAsync(hostPort(host, port), credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(address, credentials, (err, bound) => {
+      if (!err) return resolve(bound);
+      reject(new AgentError('UNAVAILABLE', `cannot listen for gRPC on ${address} (AGENT_GRPC_HOST, PORT): ${err.message}`, { cause: err, step: 'grpc' }));
+    });
   });
 }
 

@@ -43,6 +43,18 @@ describe('esb-agent', () => {
     expect(run.stderr()).toMatch(/usage: esb-agent certs <dir>/);
   });
 
+  it('replays a recorded journal fixture: "replay ok" exits 0, the mutated one exits 1 with the divergence', async () => {
+    const ok = runCli(['replay', 'test/fixtures/journals/happy-path.v1.jsonl']);
+    expect(await ok.exited).toBe(0);
+    expect(ok.stdout()).toMatch(/^replay ok/);
+    const bad = runCli(['replay', 'test/fixtures/journals/mutated-happy-path.v1.jsonl']);
+    expect(await bad.exited).toBe(1);
+    expect(bad.stderr()).toMatch(/replay FAILED[\s\S]*expected/);
+    const missing = runCli(['replay', join(dir, 'none.jsonl')]);
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr()).toMatch(/cannot read .*none\.jsonl: ENOENT/);
+  });
+
   it('fails `serve` with one clear line when the TLS files are missing', async () => {
     const run = runCli(['serve'], {
       ENV: 'test', CONTAINERS_NETWORK: 'esb-test-external', AGENT_RUNTIME: 'simulated', PORT: '0', AGENT_HTTP_PORT: '0',

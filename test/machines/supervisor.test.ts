@@ -200,4 +200,14 @@ describe('supervisor', () => {
     expect(await rejection(p)).toMatchObject({ code: 'UNAVAILABLE' });
     expect(empty(h.runtime)).toEqual(NONE);
   });
+
+  it('stops every worker actor on stopAll without touching the containers (shutdown that keeps workers)', async () => {
+    h = harness();
+    const v = await h.sup.ensure(request());
+    h.sup.stopAll();
+    expect(h.sup.size).toBe(0);
+    expect(h.runtime.snapshotState().started).toEqual([v.name]);
+    // adopt them back, then clean up for real
+    expect(h.sup.adopt(await h.runtime.list({})).map((x) => x.state)).toEqual(['running']);
+  });
 });

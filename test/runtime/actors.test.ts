@@ -77,6 +77,17 @@ describe('runtimeActors', () => {
     expect(runtime.snapshotState().containers.map((c) => c.name)).toEqual([other.name]);
   });
 
+  it('aborts a step during its latency without effect, and the release after it finds nothing', async () => {
+    const runtime = new SimulatedRuntime({ images: ['img:1'], latencyMs: { create: 20 } });
+    const actors = runtimeActors(runtime, createLimiter({ limits: limits(2) }));
+    const create = run(actors.createContainer, { spec });
+    void create.done.catch(() => undefined);
+    create.actor.stop(); // aborts the signal while the create sleeps its latency
+    await run(actors.removeContainer, { name: spec.name }).done; // chained after the aborted create
+    expect(runtime.snapshotState().calls.remove).toBe(1);
+    expect(runtime.snapshotState()).toMatchObject({ containers: [], inFlight: [] });
+  });
+
   it('leaves the limiter queue with CANCELLED when aborted while queued', async () => {
     const { runtime, actors, limiter } = setup(1);
     runtime.hang('create', { match: spec.name });

@@ -82,6 +82,23 @@ describe('health', () => {
   });
 });
 
+describe('listening', () => {
+  it('names the address when the port is taken', async () => {
+    srv = await startTestServer({ supervisor: new FakeSupervisor() });
+    const second = createGrpcServer({
+      supervisor: new FakeSupervisor(), invoker: new ScriptedInvoker(), log: pino({ level: 'silent' }), tls: TLS_OFF,
+      reflection: false, maxReceiveMessageBytes: 1 << 22, maxSendMessageBytes: 1 << 22,
+    });
+    await expect(second.bind('127.0.0.1', srv.port)).rejects.toThrow(`cannot listen for gRPC on 127.0.0.1:${srv.port} (AGENT_GRPC_HOST, PORT)`);
+    await second.shutdown(100);
+  });
+  it('refuses a request over the receive limit with RESOURCE_EXHAUSTED', async () => {
+    srv = await startTestServer({ supervisor: new FakeSupervisor() });
+    const { error } = await srv.client.call('InvokeWorker', { container_id: 'c', owner_id: 'o', payload: Buffer.alloc(5 * 1024 * 1024) });
+    expect(error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+  });
+});
+
 describe('reflection', () => {
   it('lists the AgentService and health when enabled', async () => {
     srv = await startTestServer({ supervisor: new FakeSupervisor(), reflection: true });

@@ -3,13 +3,16 @@
  * runtime, driven by a client built from the proto alone: Ensure → Invoke → List → Pause →
  * Resume → Metrics → Destroy, health, startup errors, and stop.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { certsCommand } from '../../src/cli/certs.js';
+import { replayCommand } from '../../src/cli/replay.js';
+import { devCertEnv, devCertPaths } from '../../src/certs/dev-certs.js';
 import { startAgent, type RunningAgent } from '../../src/main.js';
 import { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { connectAgent, type AgentTestClient } from './helpers/agent-client.js';
@@ -82,6 +85,30 @@ describe('startAgent', () => {
     expect(handled('InvokeWorker', 'NotFound')).toMatch(/ 1$/);
   });
 
+  it('records a journal with AGENT_JOURNAL that replays ok, and a mutated copy that does not', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'esb-agent-journal-'));
+    try {
+      const path = join(dir, 'agent.jsonl');
+      agent = await startAgent({ ...BASE_ENV, AGENT_JOURNAL: path, AGENT_SHUTDOWN_POLICY: 'destroy' });
+      client = connectAgent(`127.0.0.1:${agent.grpcPort}`);
+      const info = await client.ok('EnsureContainer', { function_name: 'journaled', image: 'img', owner_id: 'o' });
+      await client.ok('PauseContainer', { container_id: info.id, owner_id: 'o' });
+      await agent.stop('test');
+      agent = undefined;
+      const out: string[] = [];
+      const io = { env: {}, out: (l: string) => out.push(l), err: (l: string) => out.push(l), waitForSignal: () => new Promise<string>(() => {}) };
+      expect(await replayCommand([path], io)).toBe(0);
+      expect(out.at(-1)).toMatch(/^replay ok \(1 actors, \d+ events\)/);
+      const text = await readFile(path, 'utf8');
+      expect(text).toContain('"paused"');
+      await writeFile(join(dir, 'mutated.jsonl'), text.replace('"paused"', '"running"'));
+      expect(await replayCommand([join(dir, 'mutated.jsonl')], io)).toBe(1);
+      expect(out.at(-1)).toMatch(/replay FAILED/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('turns health NOT_SERVING and refuses new calls after stop', async () => {
     agent = await startAgent(BASE_ENV);
     const address = `127.0.0.1:${agent.grpcPort}`;
@@ -98,10 +125,10 @@ describe('startAgent', () => {
     expect(runtime.snapshotState().started).toHaveLength(3);
     await agent.stop('test');
     expect(runtime.snapshotState()).toMatchObject({ containers: [], networks: [], started: [] });
+    await runtime.close();
   });
 
-  // Needs WorkerSupervisor.stopAll to stop child actors (fix pending on branch core).
-  it.skip('adopts the workers it finds at startup so their owner can list and destroy them', async () => {
+  it('adopts the workers it finds at startup so their owner can list and destroy them', async () => {
     const runtime = new SimulatedRuntime();
     const first = await startAgent(BASE_ENV, { runtime });
     const c1 = connectAgent(`127.0.0.1:${first.grpcPort}`);
@@ -115,6 +142,8 @@ describe('startAgent', () => {
     expect(list.containers.map((c: { container_id: string }) => c.container_id)).toEqual([info.id]);
     await client.ok('DestroyContainer', { container_id: info.id, owner_id: 'o' });
     await expect.poll(() => runtime.snapshotState().containers.length, { timeout: 10_000 }).toBe(0);
+    await agent.stop('test');
+    await runtime.close();
   });
 
   it('fails to start with one error naming a missing TLS file, and leaves nothing listening', async () => {
@@ -124,6 +153,30 @@ describe('startAgent', () => {
       await expect(startAgent(env)).rejects.toThrow(`AGENT_GRPC_CERT_PATH=${join(dir, 'server.crt')} (ENOENT)`);
       await expect(startAgent(env)).rejects.toThrow(/esb-agent certs <dir>/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves mTLS by default with a set written by `esb-agent certs`', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'esb-agent-mtls-'));
+    try {
+      const io = { env: {}, out: () => {}, err: () => {}, waitForSignal: () => new Promise<string>(() => {}) };
+      expect(await certsCommand([dir], io)).toBe(0);
+      const paths = devCertPaths(dir);
+      const { AGENT_GRPC_TLS_DISABLED: _off, ...tlsEnv } = BASE_ENV;
+      agent = await startAgent({ ...tlsEnv, ...devCertEnv(paths) });
+      const read = (f: string) => readFile(f);
+      const creds = grpc.credentials.createSsl(await read(paths.caCert), await read(paths.clientKey), await read(paths.clientCert));
+      client = connectAgent(`localhost:${agent.grpcPort}`, creds);
+      expect(await client.ok('ListContainers', { owner_id: 'o' })).toEqual({ containers: [] });
+      const plain = connectAgent(`127.0.0.1:${agent.grpcPort}`);
+      expect((await plain.call('ListContainers', { owner_id: 'o' }, { deadline: Date.now() + 10_000 })).error?.code).toBe(grpc.status.UNAVAILABLE);
+      plain.close();
+    } finally {
+      client?.close();
+      client = undefined;
+      await agent?.stop('test');
+      agent = undefined;
       await rm(dir, { recursive: true, force: true });
     }
   });
