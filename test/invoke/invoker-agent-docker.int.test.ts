@@ -1,15 +1,14 @@
-import { createDockerRuntime } from '../../src/runtime/docker/create-docker-runtime.js';
+import { agentEnv } from '../agent/agent-support.js';
 import { docker, requireRuntimes } from '../helpers/index.js';
 import { defineAgentInvokeSuite } from './helpers/agent-suite.js';
 
 const rt = await requireRuntimes(['docker', 'image'], 'test/invoke/invoker-agent-docker.int.test.ts');
 
 defineAgentInvokeSuite('dockerd', 'invoke-agent-dkr', !rt.ok, {
-  async start(iso) {
+  async prepare(iso) {
     await iso.loadDockerImage();
     const net = await iso.createDockerNetwork();
-    const runtime = await createDockerRuntime({ network: net.name, identity: { brand: iso.brand, env: iso.env }, callTimeoutMs: 30_000 });
-    return { runtime, env: { CONTAINERS_NETWORK: net.name, AGENT_RUNTIME: 'docker' } };
+    return agentEnv(iso, 'docker', { CONTAINERS_NETWORK: net.name });
   },
   async leftovers(iso) {
     return (await docker(['ps', '-aq', '--filter', `label=com.${iso.brand}.kind=function`])).split('\n').filter(Boolean);

@@ -1,16 +1,14 @@
 /**
- * InvokeWorker through the whole agent (composition root, supervisor, worker machines, a real
- * runtime adapter) to the REAL echo worker, over gRPC with a client built from the proto alone.
- * The adapter is injected through `startAgent(env, { runtime })`; each runtime's test file
- * supplies it and the runtime-specific env.
+ * InvokeWorker through the whole agent (composition root, supervisor, worker machines, the
+ * runtime adapter the agent selects from its env) to the REAL echo worker, over gRPC with a
+ * client built from the proto alone. Each runtime's test file supplies the env.
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { startAgent, type RunningAgent } from '../../../src/main.js';
-import type { ContainerRuntime } from '../../../src/runtime/container-runtime.js';
-import { connectAgent, type AgentTestClient } from '../../server/helpers/agent-client.js';
+import type { AgentTestClient } from '../../server/helpers/agent-client.js';
 import { createIsolation, type TestIsolation, waitFor, WORKER_IMAGE_REF } from '../../helpers/index.js';
+import { type AgentUnderTest, startTestAgent } from '../../agent/agent-support.js';
 
 const OWNER = 'gw-invoke-it';
 
@@ -18,8 +16,8 @@ interface Stats { received: number; rejected: number; inFlight: number }
 
 /** What a runtime's test file supplies. */
 export interface AgentRuntimeSetup {
-  /** Builds the adapter for the isolation; returns it with the env the agent needs for it. */
-  start(iso: TestIsolation): Promise<{ runtime: ContainerRuntime; env: Record<string, string> }>;
+  /** Prepares the isolation (image, network) and returns the agent's env for it. */
+  prepare(iso: TestIsolation): Promise<Record<string, string>>;
   /** Ids of this isolation's worker containers still in the runtime (the leak check). */
   leftovers(iso: TestIsolation): Promise<string[]>;
   /** Force-removes them (cleanup after a failure). */
@@ -30,7 +28,7 @@ export interface AgentRuntimeSetup {
 export function defineAgentInvokeSuite(label: string, slug: string, skip: boolean, setup: AgentRuntimeSetup): void {
   describe.skipIf(skip)(`InvokeWorker through the agent on ${label} (real echo worker)`, () => {
     let iso: TestIsolation;
-    let agent: RunningAgent | undefined;
+    let agent: AgentUnderTest | undefined;
     let client: AgentTestClient;
     let id: string;
     let ip: string;
@@ -45,21 +43,15 @@ export function defineAgentInvokeSuite(label: string, slug: string, skip: boolea
 
     beforeAll(async () => {
       iso = await createIsolation(slug);
-      const { runtime, env } = await setup.start(iso);
-      agent = await startAgent({
-        ENV: iso.env, ESB_BRAND_SLUG: iso.brand, ...env,
-        AGENT_GRPC_HOST: '127.0.0.1', PORT: '0', AGENT_HTTP_PORT: '0', AGENT_GRPC_TLS_DISABLED: '1',
-        AGENT_LOG_LEVEL: 'silent', AGENT_SHUTDOWN_POLICY: 'destroy', AGENT_SHUTDOWN_TIMEOUT: '5000',
-      }, { runtime });
-      client = connectAgent(`127.0.0.1:${agent.grpcPort}`);
+      agent = await startTestAgent(iso, { ...(await setup.prepare(iso)), AGENT_SHUTDOWN_POLICY: 'destroy' });
+      client = agent.client;
       const info = await client.ok('EnsureContainer', { function_name: 'echo', image: WORKER_IMAGE_REF, owner_id: OWNER, env: {} });
       id = info.id as string;
       ip = info.ip_address as string;
       await waitFor(async () => (await stats()).received >= 0, { what: `echo worker at ${ip}` });
     });
     afterAll(async () => {
-      client?.close();
-      await agent?.stop('test done');
+      await agent?.stop();
       try {
         expect(await ours()).toEqual([]);
         await iso.assertNothingLeft();
