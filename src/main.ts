@@ -148,6 +148,7 @@ function buildSupervisor(config: Config, log: Logger, runtime: ContainerRuntime,
     : undefined;
   return createSupervisor({
     workerLogic: workerMachine.provide({ actors: runtimeActors(runtime, limiter, { waitReady }) }),
+    readiness: waitReady !== undefined,
     networkPhase: runtime.info.networkPhase,
     buildSpec: specBuilder(config.identity, log),
     now: Date.now,
