@@ -1,0 +1,200 @@
+/**
+ * The containerd adapter: {@link ContainerRuntime} over containerd's gRPC API with our own CNI
+ * executor. Order per worker: create (snapshot + container [+ task in `task` netns mode]) →
+ * setupNetwork (loopback + conflist ADD on the worker's netns) → start. Every method throws
+ * AgentError only; teardownNetwork, stop and remove treat "not found" as done.
+ */
+import { connect } from 'node:net';
+import { AgentError } from '../../errors.js';
+import type {
+  ContainerRuntime,
+  CreatedContainer,
+  EnsureImageOptions,
+  ImageInfo,
+  ManagedContainer,
+  NetworkAttachment,
+  OpOptions,
+  RuntimeEventListener,
+  RuntimeInfo,
+  RuntimeMetrics,
+  StopOptions,
+  WorkerSpec,
+} from '../container-runtime.js';
+import { containerIpv4 } from '../cni/result-cache.js';
+import { type AdapterContext, createLeaseId } from './adapter-context.js';
+import { isNotFound } from './grpc-errors.js';
+import { deleteNetns, type LogCapper, removeWorkerFiles } from './host-files.js';
+import { ensureImageWithPolicy, type PullPolicy } from './image-ensure.js';
+import type { ImagePuller } from './pull/image-puller.js';
+import { getTask, setPaused, stopTask } from './task-control.js';
+import { TaskEventStream } from './task-events.js';
+import { createTask, createWorker, snapshotMounts, workerNetnsPath } from './worker-create.js';
+import { listWorkers, workerMetrics } from './worker-inventory.js';
+
+export class ContainerdRuntime implements ContainerRuntime {
+  readonly info: RuntimeInfo;
+  private readonly listeners = new Set<RuntimeEventListener>();
+  private readonly events: TaskEventStream;
+
+  constructor(
+    private readonly ctx: AdapterContext,
+    version: string | undefined,
+    private readonly capper?: LogCapper,
+    /** Wait this long for IP:port to accept after start (0 = do not wait). */
+    private readonly readiness: { port: number; timeoutMs: number } = { port: 8080, timeoutMs: 0 },
+    private readonly images: { puller?: ImagePuller | undefined; policy: PullPolicy; close?: () => Promise<void> } = { policy: 'if-not-present' },
+  ) {
+    this.info = { kind: 'containerd', version, networkPhase: 'beforeStart' };
+    this.events = new TaskEventStream(ctx.client, {
+      now: ctx.now,
+      onEvent: (e) => {
+        for (const l of this.listeners) l(e);
+      },
+      onError: (err) => ctx.log.warn({ err }, 'containerd event stream broke; resubscribing'),
+    });
+    capper?.start();
+  }
+
+  /** Makes the image available per the pull policy (see image-ensure.ts). Throws AgentError. */
+  ensureImage(image: string, opts: EnsureImageOptions): Promise<ImageInfo> {
+    return ensureImageWithPolicy(this.ctx, this.images.puller, this.images.policy, image, opts);
+  }
+
+  async create(spec: WorkerSpec, opts: OpOptions): Promise<CreatedContainer> {
+    this.ctx.log.debug({ name: spec.name, image: spec.image }, 'create');
+    await createWorker(this.ctx, spec, opts.signal, (name) => this.remove(name, {}));
+    return { containerId: spec.name };
+  }
+
+  async setupNetwork(name: string, opts: OpOptions): Promise<NetworkAttachment> {
+    let pid: number | undefined;
+    if (this.ctx.netnsMode === 'task') {
+      const task = await getTask(this.ctx, name, opts.signal);
+      if (!task?.pid) throw new AgentError('NOT_FOUND', `worker ${name} has no task to attach a network to`, { step: 'network' });
+      pid = task.pid;
+    }
+    const rt = { containerId: name, netns: workerNetnsPath(this.ctx, name, pid), ifName: this.ctx.ifName };
+    try {
+      const result = await this.ctx.cni.add(this.ctx.network, rt, { loopback: true });
+      const ip = containerIpv4(result);
+      if (!ip) throw new AgentError('INTERNAL', `CNI ADD for ${name} returned no IPv4 address`, { step: 'network' });
+      return { ipAddress: ip };
+    } catch (err) {
+      await this.ctx.cni.del(this.ctx.network, rt).catch((e: unknown) => this.ctx.log.warn({ err: e, name }, 'CNI DEL after a failed ADD failed'));
+      throw err;
+    }
+  }
+
+  async teardownNetwork(name: string, _opts: OpOptions): Promise<void> {
+    const task = this.ctx.netnsMode === 'task' ? await getTask(this.ctx, name) : undefined;
+    const alive = task && task.status !== 'STOPPED' ? task.pid : undefined;
+    const rt = { containerId: name, netns: workerNetnsPath(this.ctx, name, alive), ifName: this.ctx.ifName };
+    await this.ctx.cni.del(this.ctx.network, rt, { onlyIfCached: true });
+    if (this.ctx.netnsMode === 'precreated') await deleteNetns(name);
+  }
+
+  async start(name: string, opts: OpOptions): Promise<void> {
+    if (this.ctx.netnsMode === 'precreated') {
+      const task = await getTask(this.ctx, name, opts.signal);
+      if (!task) await createTask(this.ctx, name, await snapshotMounts(this.ctx, name, opts.signal));
+    }
+    opts.signal?.throwIfAborted();
+    await this.ctx.client.call('tasks', 'Start', { container_id: name }, { timeoutMs: this.ctx.taskTimeoutMs, what: name });
+    if (this.readiness.timeoutMs > 0) await this.waitReady(name, opts.signal);
+  }
+
+  pause(name: string, opts: OpOptions): Promise<void> {
+    return setPaused(this.ctx, name, true, opts.signal);
+  }
+
+  resume(name: string, opts: OpOptions): Promise<void> {
+    return setPaused(this.ctx, name, false, opts.signal);
+  }
+
+  stop(name: string, opts: StopOptions): Promise<void> {
+    return stopTask(this.ctx, name, opts.graceMs);
+  }
+
+  /** Network, task, container, snapshot, create lease, netns and files; each "not found" is done. Throws the first other error after trying every step. */
+  async remove(name: string, _opts: OpOptions): Promise<void> {
+    const errors: unknown[] = [];
+    const step = async (fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        if (!isNotFound(err)) errors.push(err);
+      }
+    };
+    await step(() => this.teardownNetwork(name, {}));
+    await step(() => this.deleteTask(name));
+    await step(() => this.ctx.client.call('containers', 'Delete', { id: name }, { what: name }));
+    await step(() => this.ctx.client.call('snapshots', 'Remove', { snapshotter: this.ctx.snapshotter, key: name }, { what: name }));
+    await step(() => this.ctx.client.call('leases', 'Delete', { id: createLeaseId(name) }, { what: name }));
+    if (this.ctx.netnsMode === 'precreated') await step(() => deleteNetns(name));
+    await step(() => removeWorkerFiles(this.ctx.resolvDir, this.ctx.logDir, name));
+    if (errors.length > 0) throw errors[0] instanceof AgentError ? errors[0] : new AgentError('INTERNAL', `remove ${name}: ${String(errors[0])}`, { cause: errors[0], step: 'remove' });
+  }
+
+  list(opts: OpOptions): Promise<ManagedContainer[]> {
+    return listWorkers(this.ctx, opts.signal);
+  }
+
+  metrics(name: string, opts: OpOptions): Promise<RuntimeMetrics> {
+    return workerMetrics(this.ctx, name, opts.signal);
+  }
+
+  subscribe(listener: RuntimeEventListener): () => void {
+    this.listeners.add(listener);
+    this.events.start();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.events.stop();
+    };
+  }
+
+  async close(): Promise<void> {
+    this.events.stop();
+    this.capper?.stop();
+    this.listeners.clear();
+    await this.images.close?.().catch(() => undefined);
+    this.ctx.client.close();
+  }
+
+  /** Task delete; a task still running is killed first. */
+  private async deleteTask(name: string): Promise<void> {
+    try {
+      await this.ctx.client.call('tasks', 'Delete', { container_id: name }, { what: name });
+      return;
+    } catch (err) {
+      if (isNotFound(err)) return;
+    }
+    await stopTask(this.ctx, name, 0);
+    await this.ctx.client.call('tasks', 'Delete', { container_id: name }, { what: name });
+  }
+
+  private async waitReady(name: string, signal?: AbortSignal): Promise<void> {
+    const ip = containerIpv4(await this.ctx.cni.cachedResult(this.ctx.network.name, name, this.ctx.ifName));
+    if (!ip) return;
+    const deadline = this.ctx.now() + this.readiness.timeoutMs;
+    while (!(await canConnect(ip, this.readiness.port))) {
+      signal?.throwIfAborted();
+      if (this.ctx.now() > deadline) throw new AgentError('DEADLINE_EXCEEDED', `worker ${name} did not accept on ${ip}:${this.readiness.port} within ${this.readiness.timeoutMs} ms`, { step: 'start' });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port, timeout: 500 });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
