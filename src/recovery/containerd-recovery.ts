@@ -1,0 +1,152 @@
+/**
+ * Start-up recovery for the containerd adapter. After a crash (kill -9, power loss) the agent may
+ * have left, for names with our `{brand}-{env}-` prefix: containers created but never started
+ * (no task, or task CREATED), containers without a network, tasks without a container, CNI
+ * result-cache entries and host-local IP leases without a container, snapshots without a
+ * container, create/pull leases, netns files and per-worker files. Each is removed and reported.
+ *
+ * Other envs of the same brand share the namespace and the CNI network, so "without a container"
+ * always means: no container of that id in the whole namespace. Caches and IP leases are read
+ * BEFORE the containers are listed, so an attachment another agent makes meanwhile belongs to a
+ * container the list already shows.
+ */
+import { rm, stat } from 'node:fs/promises';
+import type { ContainerRuntime } from '../runtime/container-runtime.js';
+import { readCacheEntry } from '../runtime/cni/result-cache.js';
+import { createLeaseId, type AdapterContext } from '../runtime/containerd/adapter-context.js';
+import { isNotFound } from '../runtime/containerd/grpc-errors.js';
+import { deleteNetns, removeWorkerFiles } from '../runtime/containerd/host-files.js';
+import { stopTask } from '../runtime/containerd/task-control.js';
+import {
+  listLeases, listSnapshotKeys, listTasks, namespaceContainerIds, ourCacheEntries, ourIpamLeases, ourNetns, ourWorkerFiles,
+} from './containerd-scan.js';
+import { removeLeftoverContainer } from './generic-recovery.js';
+import type { CleanupOptions, Leftover, LeftoverKind, RecoverableRuntime, RuntimeInventory } from './recoverable-runtime.js';
+
+export interface ContainerdRecoveryOptions {
+  /** `{brand}-{env}-`: only names with this prefix are ours. */
+  namePrefix: string;
+  /** Epoch ms this agent process started: pull/import leases older than it are a dead agent's. */
+  startedAt: number;
+}
+
+/** Leases our puller and importer create (`esb-pull-…`, `esb-import-…`). */
+const PULL_LEASE = /^esb-(pull|import)-/;
+
+export class ContainerdRecovery implements RecoverableRuntime {
+  constructor(
+    private readonly runtime: ContainerRuntime,
+    private readonly ctx: AdapterContext,
+    private readonly opts: ContainerdRecoveryOptions,
+  ) {}
+
+  async inventory(o: { signal?: AbortSignal | undefined } = {}): Promise<RuntimeInventory> {
+    const p = this.opts.namePrefix;
+    const [containers, tasks, snapshots, leases, cache, ipam, netns, files] = await Promise.all([
+      this.runtime.list({ signal: o.signal }),
+      listTasks(this.ctx, o.signal),
+      listSnapshotKeys(this.ctx, o.signal),
+      listLeases(this.ctx, o.signal),
+      ourCacheEntries(this.ctx, p),
+      ourIpamLeases(this.ctx, p),
+      ourNetns(p),
+      ourWorkerFiles(this.ctx, p),
+    ]);
+    const ours = (ids: string[]) => ids.filter((id) => id.startsWith(p));
+    return {
+      containers,
+      resources: {
+        task: ours(tasks.map((t) => t.id || t.container_id || '')),
+        snapshot: ours(snapshots),
+        lease: leases.map((l) => l.id).filter((id) => id.startsWith(createLeaseId(p)) || PULL_LEASE.test(id)),
+        'cni-attachment': cache.map((e) => e.containerId),
+        'ipam-lease': ipam.map((l) => `${l.ip} ${l.containerId}`),
+        netns,
+        'worker-files': files,
+      },
+    };
+  }
+
+  async cleanupLeftovers(opts: CleanupOptions): Promise<Leftover[]> {
+    const p = this.opts.namePrefix;
+    const cache = await ourCacheEntries(this.ctx, p);
+    const ipam = await ourIpamLeases(this.ctx, p);
+    const out: Leftover[] = [];
+    for (const c of (await this.runtime.list({ signal: opts.signal })).filter((x) => x.incomplete)) {
+      out.push(await removeLeftoverContainer(this.runtime, c, opts));
+    }
+    const live = await namespaceContainerIds(this.ctx, opts.signal);
+    const orphan = (id: string) => id.startsWith(p) && !live.has(id);
+    const step = async (kind: LeftoverKind, id: string, reason: string, fn: () => Promise<unknown>) => {
+      const item: Leftover = { kind, id, reason };
+      try {
+        await fn();
+      } catch (err) {
+        if (!isNotFound(err)) item.error = err instanceof Error ? err.message : String(err);
+      }
+      out.push(item);
+    };
+    for (const t of await listTasks(this.ctx, opts.signal)) {
+      const id = t.id || t.container_id || '';
+      if (orphan(id)) await step('task', id, `task ${t.status} without a container`, () => this.deleteTask(id));
+    }
+    await this.cleanNetwork(cache, ipam, orphan, step);
+    for (const key of await listSnapshotKeys(this.ctx, opts.signal)) {
+      if (orphan(key)) await step('snapshot', key, 'snapshot without a container', () => this.ctx.client.call('snapshots', 'Remove', { snapshotter: this.ctx.snapshotter, key }, { what: key }));
+    }
+    await this.cleanLeases(step, opts.signal);
+    for (const name of await ourNetns(p)) if (orphan(name)) await step('netns', name, 'netns without a container', () => deleteNetns(name));
+    for (const name of await ourWorkerFiles(this.ctx, p)) {
+      if (orphan(name)) await step('worker-files', name, 'resolv.conf/log without a container', () => removeWorkerFiles(this.ctx.resolvDir, this.ctx.logDir, name));
+    }
+    return out;
+  }
+
+  /** CNI DEL with the cached result for cache entries without a container, then DEL by id for bare IP leases. */
+  private async cleanNetwork(
+    cache: Awaited<ReturnType<typeof ourCacheEntries>>,
+    ipam: Awaited<ReturnType<typeof ourIpamLeases>>,
+    orphan: (id: string) => boolean,
+    step: (kind: LeftoverKind, id: string, reason: string, fn: () => Promise<unknown>) => Promise<void>,
+  ): Promise<void> {
+    const net = this.ctx.network;
+    for (const e of cache) {
+      if (!orphan(e.containerId)) continue;
+      if (!(await readCacheEntry(this.ctx.cni.cacheDir, net.name, e.containerId, e.ifName))) continue; // removed with its container
+      await step('cni-attachment', e.containerId, 'CNI result cached without a container (DEL with the cached result)',
+        () => this.ctx.cni.del(net, { containerId: e.containerId, netns: '', ifName: e.ifName }));
+    }
+    for (const l of ipam) {
+      if (!orphan(l.containerId) || !(await exists(l.file))) continue;
+      await step('ipam-lease', `${l.ip} ${l.containerId}`, 'IP lease without a container (DEL without a cached result)', async () => {
+        await this.ctx.cni.del(net, { containerId: l.containerId, netns: '', ifName: l.ifName ?? this.ctx.ifName });
+        if (await exists(l.file)) await rm(l.file, { force: true });
+      });
+    }
+  }
+
+  /** Our create leases (any: no create of this process is running yet) and pull/import leases of dead agents. */
+  private async cleanLeases(
+    step: (kind: LeftoverKind, id: string, reason: string, fn: () => Promise<unknown>) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const createPrefix = createLeaseId(this.opts.namePrefix);
+    for (const l of await listLeases(this.ctx, signal)) {
+      const create = l.id.startsWith(createPrefix);
+      const pull = PULL_LEASE.test(l.id) && l.createdAt > 0 && l.createdAt < this.opts.startedAt;
+      if (!create && !pull) continue;
+      await step('lease', l.id, create ? 'create lease of an interrupted create' : 'pull/import lease of an agent that is gone',
+        () => this.ctx.client.call('leases', 'Delete', { id: l.id }, { what: l.id }));
+    }
+  }
+
+  /** Kills (SIGKILL, thawing first) and deletes a task whose container record is gone. */
+  private async deleteTask(id: string): Promise<void> {
+    await stopTask(this.ctx, id, 0);
+    await this.ctx.client.call('tasks', 'Delete', { container_id: id }, { what: id });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
