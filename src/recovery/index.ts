@@ -9,3 +9,4 @@ export { recoveryFor } from './recovery-for.js';
 export { withUnknownDestroy, type UnknownDestroyer } from './recovering-supervisor.js';
 export { gracefulShutdown, type ShutdownDeps, type ShutdownReport } from './shutdown.js';
 export { cleanupOnStart } from './startup-cleanup.js';
+export { startRecovery, workerNamePrefix, type RecoveryWiring } from './wiring.js';
