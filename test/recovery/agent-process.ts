@@ -67,13 +67,16 @@ export async function startAgentProcess(env: Record<string, string>, timeoutMs =
   child.stdout!.resume();
   let done = false;
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => { done = true; resolve(code ?? signal ?? -1); }));
-  const ready = await waitFor(() => {
-    if (done) throw new Error(`agent exited before it was ready:\n${raw.slice(-4000)}`);
-    return lines.find((l) => l.msg === 'agent ready');
-  }, { timeoutMs, intervalMs: 50, what: 'agent ready' }).catch((err: Error) => {
+  const readyLine = waitFor(() => lines.find((l) => l.msg === 'agent ready'), { timeoutMs, intervalMs: 50, what: 'agent ready' });
+  const died = exited.then((code) => {
+    throw new Error(`agent exited (${code}) before it was ready`);
+  });
+  const ready = await Promise.race([readyLine, died]).catch((err: Error) => {
     child.kill('SIGKILL');
     throw new Error(`${err.message}\n${raw.slice(-4000)}`);
   });
+  readyLine.catch(() => undefined);
+  died.catch(() => undefined);
   const grpcPort = Number(ready['grpcPort']);
   const client = connectAgent(`127.0.0.1:${grpcPort}`);
   return {
