@@ -53,6 +53,16 @@ async function main(): Promise<void> {
   const agent: number[] = [];
   const ctrMs: number[] = [];
   const rss: Array<{ peakRssMb: number; baseRssMb: number }> = [];
+  for (const which of ['agent', 'ctr']) {
+    // warm-up: module and proto loading, first connections, page cache
+    const iso = await createIsolation(`bench-pull-warm`);
+    try {
+      if (which === 'agent') await agentPull(iso.namespace);
+      else await ctrPull(iso.namespace);
+    } finally {
+      await iso.cleanup();
+    }
+  }
   for (let i = 0; i < RUNS; i++) {
     for (const which of i % 2 === 0 ? ['agent', 'ctr'] : ['ctr', 'agent']) {
       const iso = await createIsolation(`bench-pull-${which}`);

@@ -1,7 +1,9 @@
 /**
- * One invocation's time budget and cancellation: a signal that aborts when the invoke timeout
- * passes (`timeout_ms`, default 30 s) or when the caller's signal aborts (gRPC cancel or
- * deadline), plus the phase the call is in, so a timeout says what it was waiting for.
+ * One invocation's time budget and cancellation: it aborts when the invoke timeout passes
+ * (`timeout_ms`, default 30 s) or when the caller's signal aborts (gRPC cancel or deadline),
+ * and remembers the phase the call is in so a timeout says what it was waiting for.
+ * The AbortSignal is made only when a slow path asks for one (waiting in a queue, for
+ * readiness, between retries); the fast path uses plain callbacks.
  */
 import { AgentError, toAgentError } from '../errors.js';
 import { abortCode } from './errors.js';
@@ -11,10 +13,13 @@ const TIMER = Symbol('invoke timeout');
 export class CallScope {
   /** What the call is doing now, for error messages ("waiting for …"). */
   phase = 'starting';
-  readonly #ctl = new AbortController();
+  #reason: unknown = undefined;
+  #aborted = false;
+  #ctl: AbortController | undefined;
+  #listeners: Array<(reason: Error) => void> = [];
   readonly #timer: NodeJS.Timeout;
   readonly #caller: AbortSignal | undefined;
-  readonly #onCallerAbort = (): void => this.#ctl.abort(this.#caller?.reason);
+  readonly #onCallerAbort = (): void => this.#abort(this.#caller?.reason);
   readonly #deadline: number;
 
   /**
@@ -23,19 +28,23 @@ export class CallScope {
    */
   constructor(readonly timeoutMs: number, caller?: AbortSignal) {
     this.#deadline = performance.now() + timeoutMs;
-    this.#timer = setTimeout(() => this.#ctl.abort(TIMER), timeoutMs);
+    this.#timer = setTimeout(() => this.#abort(TIMER), timeoutMs);
     this.#caller = caller;
-    if (caller?.aborted) this.#ctl.abort(caller.reason);
+    if (caller?.aborted) this.#abort(caller.reason);
     else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
   }
 
-  /** Aborts on timeout or caller abort. */
+  /** An AbortSignal that aborts with the scope (made on first use). */
   get signal(): AbortSignal {
+    if (this.#ctl === undefined) {
+      this.#ctl = new AbortController();
+      if (this.#aborted) this.#ctl.abort(this.#reason);
+    }
     return this.#ctl.signal;
   }
 
   get aborted(): boolean {
-    return this.#ctl.signal.aborted;
+    return this.#aborted;
   }
 
   /** Milliseconds left before the invoke timeout (≥ 0). */
@@ -44,23 +53,47 @@ export class CallScope {
   }
 
   /**
+   * Calls `fn` with the scope's error once it aborts (at once if it already has).
+   * Returns a function that removes the callback.
+   */
+  onAbort(fn: (reason: Error) => void): () => void {
+    if (this.#aborted) {
+      fn(this.translate(undefined));
+      return () => undefined;
+    }
+    this.#listeners.push(fn);
+    return () => {
+      const i = this.#listeners.indexOf(fn);
+      if (i !== -1) this.#listeners.splice(i, 1);
+    };
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#ctl?.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const fn of listeners) fn(this.translate(undefined));
+  }
+
+  /**
    * The AgentError to report for `err`: when the call was aborted, DEADLINE_EXCEEDED
    * ("invoke timeout: …") or CANCELLED, whatever `err` is; otherwise `err` itself when it is an
-   * AgentError, else INTERNAL. Pure apart from reading the abort state.
+   * AgentError, else INTERNAL.
    */
   translate(err: unknown): AgentError {
-    if (this.aborted) {
-      const reason: unknown = this.#ctl.signal.reason;
-      if (reason === TIMER) {
-        return new AgentError('DEADLINE_EXCEEDED', `invoke timeout: ${this.phase} (timeout ${this.timeoutMs} ms)`, {
-          cause: err, step: 'invoke',
-        });
+    if (this.#aborted) {
+      const opts = err === undefined ? { step: 'invoke' } : { cause: err, step: 'invoke' };
+      if (this.#reason === TIMER) {
+        return new AgentError('DEADLINE_EXCEEDED', `invoke timeout: ${this.phase} (timeout ${this.timeoutMs} ms)`, opts);
       }
-      const code = abortCode(reason);
+      const code = abortCode(this.#reason);
       const message = code === 'DEADLINE_EXCEEDED'
         ? `invoke timeout: call deadline passed while ${this.phase}`
         : `invoke cancelled by the caller while ${this.phase}`;
-      return new AgentError(code, message, { cause: err, step: 'invoke' });
+      return new AgentError(code, message, opts);
     }
     return err instanceof AgentError ? err : toAgentError(err, 'invoke failed', 'invoke');
   }
@@ -69,6 +102,7 @@ export class CallScope {
   dispose(): void {
     clearTimeout(this.#timer);
     this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+    this.#listeners = [];
   }
 }
 

@@ -8,24 +8,35 @@ import { AgentError, type ErrorCode } from '../errors.js';
 
 /** What a transport error means for the invocation. */
 export type TransportFailure =
-  /** Connection refused: nothing was sent; safe to retry (the readiness case). */
-  | 'refused'
-  /** The connection could not be opened in time: nothing was sent, but the worker is unreachable. */
-  | 'connectTimeout'
+  /**
+   * Nothing was sent and trying again may work: the connection was refused (the readiness
+   * case), or our own client for the worker was closed because the worker left `running`.
+   * The caller re-checks the worker's state, then retries.
+   */
+  | 'retryable'
+  /** Nothing was sent, but the worker cannot be reached (connect timeout, no route, …). */
+  | 'notSent'
   /** The request may have reached the worker. */
   | 'unknownOutcome';
+
+const RETRYABLE_UNSENT = new Set(['ECONNREFUSED', 'UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Classifies an undici/net error thrown by a request. Pure. */
-export function classifyTransportError(err: unknown): TransportFailure {
+/**
+ * Classifies an undici/net error thrown by a request. Pure.
+ * @param sent whether the request reached a socket (undici started writing it); a connect
+ *   error proves nothing was sent even without that flag.
+ */
+export function classifyTransportError(err: unknown, sent: boolean): TransportFailure {
   const code = codeOf(err);
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'connectTimeout';
-  return 'unknownOutcome';
+  if (code === 'ECONNREFUSED') return 'retryable';
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return 'notSent';
+  if (sent) return 'unknownOutcome';
+  return code !== undefined && RETRYABLE_UNSENT.has(code) ? 'retryable' : 'notSent';
 }
 
 /** Short description of a transport error for messages. Pure. */
@@ -39,9 +50,9 @@ export function describeTransportError(err: unknown): string {
  * The error for a transport failure that cannot be retried. Pure.
  * @param worker the worker name, for the message.
  */
-export function transportError(err: unknown, worker: string): AgentError {
+export function transportError(err: unknown, worker: string, sent: boolean): AgentError {
   const detail = describeTransportError(err);
-  if (classifyTransportError(err) === 'connectTimeout') {
+  if (classifyTransportError(err, sent) !== 'unknownOutcome') {
     return new AgentError('UNAVAILABLE', `worker ${worker} unreachable: ${detail}; the request was not sent`, {
       cause: err, step: 'invoke',
     });

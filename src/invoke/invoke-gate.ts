@@ -1,11 +1,31 @@
 /**
  * One invocation at a time per worker (RIE classic mode serves one and answers a second with
- * 400 AlreadyReserved). Callers queue in FIFO order; a waiter leaves the queue when its signal
+ * 400 AlreadyReserved). Callers queue in FIFO order; a waiter leaves the queue when its call
  * aborts (its deadline or the caller's cancel), so waiting is bounded by the call's deadline.
  */
 
 /** Releases the gate; calling it more than once is harmless. */
 export type GateRelease = () => void;
+
+/** Something that can abort a wait: registers a callback, returns its remover. */
+export interface Abortable {
+  onAbort(fn: (reason: Error) => void): () => void;
+}
+
+/** Adapts an AbortSignal to {@link Abortable}. */
+export function abortableFromSignal(signal: AbortSignal): Abortable {
+  return {
+    onAbort(fn) {
+      const listener = (): void => fn(signal.reason as Error);
+      if (signal.aborted) {
+        listener();
+        return () => undefined;
+      }
+      signal.addEventListener('abort', listener, { once: true });
+      return () => signal.removeEventListener('abort', listener);
+    },
+  };
+}
 
 interface Waiter {
   grant: (release: GateRelease) => void;
@@ -36,32 +56,39 @@ export class InvokeGate {
     return !this.#busy && this.#waiters.length === 0;
   }
 
+  /** Takes the gate if it is free (the fast path); undefined when it is not. */
+  tryAcquire(): GateRelease | undefined {
+    if (this.#busy) return undefined;
+    this.#busy = true;
+    return this.#releaser();
+  }
+
   /**
-   * Resolves with a release function once the caller holds the gate.
-   * Rejects with `signal.reason` when the signal aborts first (the caller leaves the queue).
+   * Resolves with a release function once the caller holds the gate. Rejects with the abort
+   * reason when `abortable` aborts first (the caller leaves the queue).
    */
-  acquire(signal?: AbortSignal): Promise<GateRelease> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.#busy) {
-      this.#busy = true;
-      return Promise.resolve(this.#releaser());
-    }
+  acquire(abortable?: Abortable): Promise<GateRelease> {
+    const now = this.tryAcquire();
+    if (now !== undefined) return Promise.resolve(now);
     return new Promise<GateRelease>((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = this.#waiters.indexOf(waiter);
-        if (i !== -1) this.#waiters.splice(i, 1);
-        this.#notify();
-        reject(signal?.reason);
-      };
+      let queued = true;
       const waiter: Waiter = {
         grant: (release) => {
-          signal?.removeEventListener('abort', onAbort);
+          queued = false;
+          off();
           resolve(release);
         },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
-      this.#notify();
+      const off = abortable?.onAbort((reason) => {
+        if (!queued) return;
+        queued = false;
+        const i = this.#waiters.indexOf(waiter);
+        if (i !== -1) this.#waiters.splice(i, 1);
+        this.#notify();
+        reject(reason);
+      }) ?? (() => undefined);
+      if (queued) this.#notify();
     });
   }
 

@@ -147,34 +147,40 @@ export function createInvoker(deps: InvokerDeps): ProxyInvoker {
     if (readiness === 'paused' && !autoResume) throw pausedError(view);
   }
 
-  async function invoke(req: InvokeRequest, opts: { signal?: AbortSignal | undefined }): Promise<InvokeResponse> {
-    const t0 = performance.now();
+  /** The request-only checks, before any worker is looked at. */
+  function prepare(req: InvokeRequest): { path: string; headers: Record<string, string> } {
     const path = resolveInvokePath(req.path);
     if (req.payload.length > maxRequestBytes) {
       throw new AgentError('RESOURCE_EXHAUSTED', `request payload too large (limit ${maxRequestBytes} bytes)`, { step: 'invoke' });
     }
-    const headers = forwardRequestHeaders(req.headers);
-    const handle = deps.supervisor.lookup(req.containerId, req.ownerId);
-    const first = handle.view();
-    precheck(first);
-    const scope = new CallScope(req.timeoutMs > 0 ? req.timeoutMs : defaultTimeoutMs, opts.signal);
+    return { path, headers: forwardRequestHeaders(req.headers) };
+  }
+
+  /** Gate → readiness → touch → HTTP; fills `ev` as it goes. Errors are raw (the caller translates). */
+  async function proxy(handle: WorkerHandle, req: InvokeRequest, prepared: { path: string; headers: Record<string, string> },
+    scope: CallScope, ev: InvokeEvent, t0: number): Promise<{ response: InvokeResponse; release: () => void }> {
     const slot = slotFor(handle);
-    const ev: InvokeEvent = {
-      worker: handle.name, functionName: first.functionName, outcome: 'ok', durationMs: 0, queuedMs: 0,
-      upstreamMs: 0, attempts: 0, requestBytes: req.payload.length, responseBytes: 0,
-    };
-    let release: (() => void) | undefined;
+    scope.phase = `waiting for the previous invocation of worker ${handle.name}`;
+    let release: () => void;
     try {
-      scope.phase = `waiting for the previous invocation of worker ${handle.name}`;
-      release = await slot.gate.acquire(scope.signal);
+      release = slot.gate.tryAcquire() ?? await slot.gate.acquire(scope);
+    } catch (err) {
+      releaseSlot(handle.name, slot);
+      throw err;
+    }
+    const done = (): void => {
+      release();
+      releaseSlot(handle.name, slot);
+    };
+    try {
       ev.queuedMs = performance.now() - t0;
-      await ensureRunning(handle, scope);
+      const view = await ensureRunning(handle, scope);
       handle.touch();
       const t1 = performance.now();
       const out = await sendInvocation({
-        worker: handle.name, path, headers, payload: req.payload, maxResponseBytes, backoffMs,
-        client: async () => {
-          const v = await ensureRunning(handle, scope);
+        worker: handle.name, path: prepared.path, headers: prepared.headers, payload: req.payload, maxResponseBytes, backoffMs,
+        client: async (attempt) => {
+          const v = attempt === 1 ? view : await ensureRunning(handle, scope);
           return pool.client(handle.name, `http://${v.ipAddress}:${v.port || 8080}`);
         },
       }, scope);
@@ -182,15 +188,34 @@ export function createInvoker(deps: InvokerDeps): ProxyInvoker {
       ev.attempts = out.attempts;
       ev.statusCode = out.response.statusCode;
       ev.responseBytes = out.response.body.length;
-      return out.response;
+      return { response: out.response, release: done };
+    } catch (err) {
+      done();
+      throw err;
+    }
+  }
+
+  async function invoke(req: InvokeRequest, opts: { signal?: AbortSignal | undefined }): Promise<InvokeResponse> {
+    const t0 = performance.now();
+    const prepared = prepare(req);
+    const handle = deps.supervisor.lookup(req.containerId, req.ownerId);
+    const first = handle.view();
+    precheck(first);
+    const scope = new CallScope(req.timeoutMs > 0 ? req.timeoutMs : defaultTimeoutMs, opts.signal);
+    const ev: InvokeEvent = {
+      worker: handle.name, functionName: first.functionName, outcome: 'ok', durationMs: 0, queuedMs: 0,
+      upstreamMs: 0, attempts: 0, requestBytes: req.payload.length, responseBytes: 0,
+    };
+    try {
+      const { response, release } = await proxy(handle, req, prepared, scope, ev, t0);
+      release();
+      return response;
     } catch (err) {
       const e = scope.translate(err);
       ev.outcome = e.code;
       throw e;
     } finally {
-      release?.();
       scope.dispose();
-      releaseSlot(handle.name, slot);
       ev.durationMs = performance.now() - t0;
       if (hooks.invoked) safeHook(() => hooks.invoked?.(ev));
     }

@@ -16,14 +16,15 @@ export type InvokeReadiness =
   | 'gone';
 
 const STARTING = new Set(['pulling', 'creating', 'netSetup', 'starting', 'readying', 'resuming']);
-const GONE = new Set(['stopped', 'failed', 'releaseFailed', 'destroyed']);
 
-/** Classifies a machine state path; unknown states count as gone. Pure. */
+/**
+ * Classifies a machine state path. Everything else (`stopped`, `failed`, `releaseFailed`,
+ * `destroying.*`, `destroyed`, and any state this module does not know) counts as gone. Pure.
+ */
 export function readinessOf(state: string): InvokeReadiness {
   if (state === 'running') return 'running';
   if (state === 'paused' || state === 'pausing') return 'paused';
   if (STARTING.has(state)) return 'starting';
-  if (GONE.has(state) || state.startsWith('destroying')) return 'gone';
   return 'gone';
 }
 

@@ -22,11 +22,12 @@ import type {
 import type {
   CallOptions, DestroyAllResult, EnsureRequest, SupervisorAdmin, SupervisorChange, WorkerHandle,
 } from './supervisor-api.js';
-import { abortError, settle, type Outcome } from './supervisor-wait.js';
+import { adoptedInput, destroyOutcome, ensureOutcome } from './supervisor-outcomes.js';
+import { abortError, settle } from './supervisor-wait.js';
 import { ActorWorkerHandle, type HandleDeps } from './worker-handle.js';
 import type { WorkerMachine, WorkerSnapshot } from './worker-machine.js';
 import type { WorkerEvent, WorkerInput, WorkerView } from './worker-types.js';
-import { statePath, workerView } from './worker-view.js';
+import { workerView } from './worker-view.js';
 
 export interface SupervisorOptions {
   /** The worker machine with its actors provided (`workerMachine.provide({ actors })`). */
@@ -276,38 +277,4 @@ function stopWorker(actor: Actor<WorkerMachine>): void {
 /** Builds a supervisor (see {@link WorkerSupervisor}). */
 export function createSupervisor(opts: SupervisorOptions): WorkerSupervisor {
   return new WorkerSupervisor(opts);
-}
-
-function ensureOutcome(s: WorkerSnapshot): Outcome<WorkerView> {
-  const path = statePath(s.value);
-  if (path === 'running') return { ok: workerView(s) };
-  if (s.status === 'error') return { err: new AgentError('INTERNAL', `worker crashed: ${String(s.error)}`) };
-  if (path === 'failed' || path === 'releaseFailed') {
-    return { err: AgentError.fromJSON(s.context.error ?? s.context.releaseError ?? { code: 'INTERNAL', message: 'worker failed' }) };
-  }
-  if (s.status === 'done' || path.startsWith('destroying')) {
-    return { err: new AgentError('UNAVAILABLE', `container ${s.context.spec.name} was ${path.split('.')[0]} before it was ready`) };
-  }
-  return undefined;
-}
-
-function destroyOutcome(s: WorkerSnapshot): Outcome<void> {
-  if (s.status === 'done') return { ok: undefined };
-  if (s.status === 'error') return { err: new AgentError('INTERNAL', `failed to destroy container: worker crashed: ${String(s.error)}`) };
-  if (statePath(s.value) === 'releaseFailed') {
-    const msg = s.context.releaseError?.message ?? 'release failed';
-    return { err: new AgentError('INTERNAL', `failed to destroy container: ${msg}`, { step: s.context.releaseError?.step }) };
-  }
-  return undefined;
-}
-
-function adoptedInput(c: ManagedContainer, opts: SupervisorOptions): WorkerInput {
-  return {
-    spec: { name: c.name, functionName: c.functionName, image: c.image ?? '', env: {}, ownerId: c.ownerId, labels: c.labels },
-    networkPhase: opts.networkPhase,
-    stopGraceMs: opts.stopGraceMs,
-    createdAt: c.createdAt,
-    origin: 'adopted',
-    adopted: { containerId: c.containerId, status: c.status, ipAddress: c.ipAddress, exitCode: c.exitCode },
-  };
 }

@@ -97,6 +97,10 @@ export function createObservabilityServer(opts: ObservabilityHttpOptions): Obser
       return plain(res, 401, 'authentication required\n', { 'WWW-Authenticate': 'Basic realm="esb-agent", charset="UTF-8"' });
     }
     if (asset) return sendAsset(res, asset);
+    if (req.method === 'HEAD' && path === '/api/events') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8' });
+      return void res.end();
+    }
     await route?.(req, res, rest);
   };
 

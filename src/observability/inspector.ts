@@ -6,6 +6,8 @@
  * bridge page served at `/`, `createWebSocketReceiver`, or a plain `ws` client — is a viewer
  * that receives every event the publisher sends.
  *
+ * Worker env values are redacted (`[redacted]`) in everything published.
+ *
  * Cost control: while no viewer is connected the inspection observer only keeps a map of live
  * actors (no serialisation, no timers); when the first viewer connects, every live actor is
  * announced again (`@xstate.actor` + `@xstate.snapshot`) so the viewer sees the whole system.
@@ -16,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
+import { redactEnv } from './redact-env.js';
 
 export interface InspectorRelayOptions {
   /** @default 127.0.0.1 */
@@ -58,7 +61,12 @@ export async function startStatelyInspection(opts: InspectorRelayOptions): Promi
   let viewers = 0;
   let sweepAt = 256;
 
-  const inspector = createWebSocketInspector({ url: `ws://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/publish?token=${token}`, autoStart: false });
+  const inspector = createWebSocketInspector({
+    url: `ws://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/publish?token=${token}`,
+    autoStart: false,
+    // Env values never leave the agent (snapshots carry them in context.spec / input.spec).
+    serialize: (event) => redactEnv(event),
+  });
   wss.on('connection', (ws, req) => {
     if (req.url === `/publish?token=${token}`) {
       ws.on('message', (data) => {

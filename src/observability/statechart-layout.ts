@@ -25,6 +25,8 @@ export interface LaidOutEdge {
   d: string;
   labelX: number;
   labelY: number;
+  /** Labels of edges bowing out to a side start at the bow and run away from the nodes. */
+  labelAnchor: 'start' | 'middle' | 'end';
   direction: 'down' | 'forward' | 'back' | 'side';
 }
 
@@ -167,7 +169,9 @@ function routeEdges(transitions: GraphTransition[], box: Map<string, Box>, rank:
   return [...merged.values()];
 }
 
-function route(s: Box, g: Box, rank: Map<string, number>, back: Set<string>): Pick<LaidOutEdge, 'd' | 'labelX' | 'labelY' | 'direction'> {
+type Route = Pick<LaidOutEdge, 'd' | 'labelX' | 'labelY' | 'labelAnchor' | 'direction'>;
+
+function route(s: Box, g: Box, rank: Map<string, number>, back: Set<string>): Route {
   const rs = rank.get(topOf(s.id)) ?? 0;
   const rt = rank.get(topOf(g.id)) ?? 0;
   const isBack = back.has(`${topOf(s.id)}>${topOf(g.id)}`) || rt < rs;
@@ -177,7 +181,7 @@ function route(s: Box, g: Box, rank: Map<string, number>, back: Set<string>): Pi
     const x2 = leftToRight ? g.x : g.x + g.w;
     const y1 = s.y + s.h / 2;
     const y2 = g.y + g.h / 2;
-    return { ...cubic(x1, y1, (x1 + x2) / 2, y1, (x1 + x2) / 2, y2, x2, y2), direction: 'side' };
+    return { ...cubic(x1, y1, (x1 + x2) / 2, y1, (x1 + x2) / 2, y2, x2, y2), labelAnchor: 'middle', direction: 'side' };
   }
   if (!isBack && rt === rs + 1) {
     const x1 = s.x + s.w / 2;
@@ -185,14 +189,14 @@ function route(s: Box, g: Box, rank: Map<string, number>, back: Set<string>): Pi
     const x2 = g.x + g.w / 2;
     const y2 = g.y;
     const dy = (y2 - y1) / 2;
-    return { ...cubic(x1, y1, x1, y1 + dy, x2, y2 - dy, x2, y2), direction: 'down' };
+    return { ...cubic(x1, y1, x1, y1 + dy, x2, y2 - dy, x2, y2), labelAnchor: 'middle', direction: 'down' };
   }
   const span = Math.abs(rt - rs);
   const bow = Math.min(22 + 13 * span, SIDE - 12);
   if (isBack) {
     const bx = Math.min(s.x, g.x) - bow;
-    return { ...cubic(s.x, s.y + s.h / 2, bx, s.y + s.h / 2, bx, g.y + g.h / 2, g.x, g.y + g.h / 2), direction: 'back' };
+    return { ...cubic(s.x, s.y + s.h / 2, bx, s.y + s.h / 2, bx, g.y + g.h / 2, g.x, g.y + g.h / 2), labelAnchor: 'end', direction: 'back' };
   }
   const bx = Math.max(s.x + s.w, g.x + g.w) + bow;
-  return { ...cubic(s.x + s.w, s.y + s.h / 2, bx, s.y + s.h / 2, bx, g.y + g.h / 2, g.x + g.w, g.y + g.h / 2), direction: 'forward' };
+  return { ...cubic(s.x + s.w, s.y + s.h / 2, bx, s.y + s.h / 2, bx, g.y + g.h / 2, g.x + g.w, g.y + g.h / 2), labelAnchor: 'start', direction: 'forward' };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvokeGate } from '../../src/invoke/invoke-gate.js';
+import { abortableFromSignal, InvokeGate } from '../../src/invoke/invoke-gate.js';
 
 describe('InvokeGate', () => {
   it('lets one caller in and queues the others in FIFO order', async () => {
@@ -25,7 +25,7 @@ describe('InvokeGate', () => {
     const gate = new InvokeGate();
     const r1 = await gate.acquire();
     const ctl = new AbortController();
-    const p = gate.acquire(ctl.signal);
+    const p = gate.acquire(abortableFromSignal(ctl.signal));
     const p3 = gate.acquire();
     ctl.abort(new Error('gone'));
     await expect(p).rejects.toThrow('gone');
@@ -35,9 +35,12 @@ describe('InvokeGate', () => {
     expect(gate.idle).toBe(true);
   });
 
-  it('rejects at once with an already aborted signal', async () => {
+  it('rejects a waiter at once when its signal has already aborted', async () => {
     const gate = new InvokeGate();
-    await expect(gate.acquire(AbortSignal.abort(new Error('x')))).rejects.toThrow('x');
+    const r1 = await gate.acquire();
+    await expect(gate.acquire(abortableFromSignal(AbortSignal.abort(new Error('x'))))).rejects.toThrow('x');
+    expect(gate.queueLength).toBe(0);
+    r1();
     expect(gate.idle).toBe(true);
   });
 });

@@ -309,6 +309,44 @@ describe('invoker', () => {
     expect(worker.subscribers).toBe(0);
   });
 
+  it('goes to CANCELLED when the caller cancels while queued behind another invocation', async () => {
+    let answer: (() => void) | undefined;
+    const srv = await local((_r, res) => { answer = () => res.end('first'); });
+    const { invoker, worker } = bed(srv.port);
+    const first = invoker.invoke(req(), {});
+    await until(() => srv.received === 1);
+    const ctl = new AbortController();
+    const second = invoker.invoke(req(), { signal: ctl.signal });
+    await until(() => invoker.queueLength(worker.name) === 1);
+    ctl.abort();
+    expect((await rejection(second)).code).toBe('CANCELLED');
+    expect(invoker.queueLength(worker.name)).toBe(0);
+    answer?.();
+    expect((await first).body.toString()).toBe('first');
+    expect(srv.received).toBe(1);
+  });
+
+  it('goes to CANCELLED when the caller cancels while the connection is refused', async () => {
+    const port = await freePort();
+    const { invoker, worker } = bed(port);
+    const ctl = new AbortController();
+    const p = invoker.invoke(req({ timeoutMs: 60_000 }), { signal: ctl.signal });
+    await until(() => worker.viewReads >= 3);
+    ctl.abort();
+    const err = await rejection(p);
+    expect(err.code).toBe('CANCELLED');
+    expect(err.message).toContain('ECONNREFUSED');
+  });
+
+  it('ignores a hook that throws', async () => {
+    const srv = await local((_r, res) => res.end('ok'));
+    const sup = new FakeSupervisor();
+    sup.add(new FakeWorker('esb-test-fn-0001', OWNER, '127.0.0.1', srv.port));
+    const invoker = createInvoker({ supervisor: sup, hooks: { invoked: () => { throw new Error('broken hook'); } } });
+    cleanups.push(() => invoker.close());
+    expect((await invoker.invoke(req(), {})).body.toString()).toBe('ok');
+  });
+
   it('refuses an unsafe path with INVALID_ARGUMENT before looking the worker up', async () => {
     const { invoker } = bed(1);
     const err = await rejection(invoker.invoke(req({ path: 'http://evil.example/x', containerId: 'nope' }), {}));

@@ -10,7 +10,9 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { certsCommand } from '../../src/cli/certs.js';
 import { replayCommand } from '../../src/cli/replay.js';
+import { devCertEnv, devCertPaths } from '../../src/certs/dev-certs.js';
 import { startAgent, type RunningAgent } from '../../src/main.js';
 import { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { connectAgent, type AgentTestClient } from './helpers/agent-client.js';
@@ -151,6 +153,30 @@ describe('startAgent', () => {
       await expect(startAgent(env)).rejects.toThrow(`AGENT_GRPC_CERT_PATH=${join(dir, 'server.crt')} (ENOENT)`);
       await expect(startAgent(env)).rejects.toThrow(/esb-agent certs <dir>/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves mTLS by default with a set written by `esb-agent certs`', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'esb-agent-mtls-'));
+    try {
+      const io = { env: {}, out: () => {}, err: () => {}, waitForSignal: () => new Promise<string>(() => {}) };
+      expect(await certsCommand([dir], io)).toBe(0);
+      const paths = devCertPaths(dir);
+      const { AGENT_GRPC_TLS_DISABLED: _off, ...tlsEnv } = BASE_ENV;
+      agent = await startAgent({ ...tlsEnv, ...devCertEnv(paths) });
+      const read = (f: string) => readFile(f);
+      const creds = grpc.credentials.createSsl(await read(paths.caCert), await read(paths.clientKey), await read(paths.clientCert));
+      client = connectAgent(`localhost:${agent.grpcPort}`, creds);
+      expect(await client.ok('ListContainers', { owner_id: 'o' })).toEqual({ containers: [] });
+      const plain = connectAgent(`127.0.0.1:${agent.grpcPort}`);
+      expect((await plain.call('ListContainers', { owner_id: 'o' }, { deadline: Date.now() + 10_000 })).error?.code).toBe(grpc.status.UNAVAILABLE);
+      plain.close();
+    } finally {
+      client?.close();
+      client = undefined;
+      await agent?.stop('test');
+      agent = undefined;
       await rm(dir, { recursive: true, force: true });
     }
   });

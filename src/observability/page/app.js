@@ -58,6 +58,7 @@
     }
     tr.children[1].textContent = row.functionName;
     tr.children[2].textContent = row.ownerId;
+    tr.children[2].title = row.ownerId;
     pill(tr.children[3].firstChild, row.state);
     tr.setAttribute('data-state', row.state);
     tr.children[6].textContent = row.ipAddress || '—';
@@ -97,10 +98,19 @@
     Object.keys(by).sort().forEach(function (k) { add(k, by[k]); });
   }
 
+  var detailTimer = null;
   function upsert(row) {
+    var prev = rows.get(row.name);
     rows.set(row.name, row);
     renderRow(row);
-    if (row.name === selected) showState(row.state, false);
+    if (row.name === selected) {
+      showState(row.state, false);
+      if (!prev || prev.state !== row.state) {
+        // Refresh the view and runtime metrics once the state settles.
+        clearTimeout(detailTimer);
+        detailTimer = setTimeout(function () { loadDetail(row.name); }, 150);
+      }
+    }
   }
   function remove(name, state) {
     rows.delete(name);
@@ -116,8 +126,8 @@
     if (chart) chart.highlight(state);
     $('d-gone').hidden = !gone;
   }
-  function addActivity(rec) {
-    var list = $('d-activity');
+  var acts = new Map();           // seq -> activity record of the selected worker
+  function activityItem(rec) {
     var li = document.createElement('li');
     var t = document.createElement('time'); t.textContent = clock(rec.at);
     var span = document.createElement('span');
@@ -132,8 +142,21 @@
     }
     li.setAttribute('data-kind', rec.kind);
     li.appendChild(t); li.appendChild(span);
-    list.insertBefore(li, list.firstChild);
-    while (list.children.length > 100) list.removeChild(list.lastChild);
+    return li;
+  }
+  /** Adds records (from the detail fetch or the stream, in any order); newest first, 100 kept. */
+  function addActivity(records) {
+    var fresh = false;
+    records.forEach(function (rec) { if (!acts.has(rec.seq)) { acts.set(rec.seq, rec); fresh = true; } });
+    if (!fresh) return;
+    var list = $('d-activity');
+    var sorted = Array.from(acts.values()).sort(function (a, b) { return b.seq - a.seq; })
+      // A run of pull progress events reads as one line (the newest), as in the agent's log.
+      .filter(function (r, i, all) { return !(i > 0 && r.type === 'pull.progress' && all[i - 1].type === 'pull.progress'); })
+      .slice(0, 100);
+    acts = new Map(sorted.map(function (r) { return [r.seq, r]; }));
+    list.textContent = '';
+    sorted.forEach(function (rec) { list.appendChild(activityItem(rec)); });
   }
   function renderMetrics(view, m) {
     var dl = $('d-metrics');
@@ -161,7 +184,7 @@
     return fetch('/api/workers/' + encodeURIComponent(name)).then(function (r) { return r.json(); }).then(function (d) {
       if (name !== selected) return;
       if (d.view) renderMetrics(d.view, d.metrics);
-      if (d.activity && !$('d-activity').children.length) d.activity.forEach(addActivity);
+      if (d.activity) addActivity(d.activity);
     });
   }
   function select(name) {
@@ -174,6 +197,7 @@
     $('d-name').textContent = name;
     $('d-sub').textContent = row ? row.functionName + ' · owner ' + row.ownerId : '';
     $('d-activity').textContent = '';
+    acts = new Map();
     $('d-metrics').textContent = '';
     showState(row ? row.state : '', !row);
     loadDetail(name);
@@ -206,7 +230,7 @@
     });
     es.addEventListener('activity', function (m) {
       var a = JSON.parse(m.data);
-      if (a.name === selected) addActivity(a.record);
+      if (a.name === selected) addActivity([a.record]);
     });
   }
 

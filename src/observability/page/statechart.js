@@ -42,8 +42,10 @@
       var lg = el('g', { class: 'edge-label' }, labelLayer);
       var text = e.labels.join(' · ');
       var w = Math.min(220, text.length * 5.9 + 8);
-      el('rect', { class: 'label-bg', x: e.labelX - w / 2, y: e.labelY - 8, width: w, height: 15, rx: 3 }, lg);
-      var t = el('text', { class: 'label', x: e.labelX, y: e.labelY + 3, 'text-anchor': 'middle' }, lg);
+      var anchor = e.labelAnchor || 'middle';
+      var left = anchor === 'start' ? e.labelX - 4 : anchor === 'end' ? e.labelX - w + 4 : e.labelX - w / 2;
+      el('rect', { class: 'label-bg', x: left, y: e.labelY - 8, width: w, height: 15, rx: 3 }, lg);
+      var t = el('text', { class: 'label', x: e.labelX, y: e.labelY + 3, 'text-anchor': anchor }, lg);
       t.textContent = text;
       return { e: e, g: g, path: path, label: lg };
     });

@@ -34,6 +34,8 @@ export class DockerEvents {
   private readonly listeners = new Set<RuntimeEventListener>();
   /** Names whose exit was delivered (or that were stopped when we first looked). */
   private readonly exited = new Set<string>();
+  /** OOM events seen per container name (dockerd's `State.OOMKilled` flag is racy). */
+  private readonly ooms = new Map<string, number>();
   private lastTimeNano = 0;
   private seenAtLast = new Set<string>();
   private stopper: AbortController | undefined;
@@ -53,9 +55,15 @@ export class DockerEvents {
     };
   }
 
-  /** Forgets a container removed by us (its name may be reused by nobody, but keep the set small). */
+  /** Forgets a container removed by us (keeps the bookkeeping small). */
   forget(name: string): void {
     this.exited.delete(name);
+    this.ooms.delete(name);
+  }
+
+  /** How many oom events the stream delivered for `name` (0 when not subscribed). */
+  oomCount(name: string): number {
+    return this.ooms.get(name) ?? 0;
   }
 
   /** Stops the stream and waits for the loop to finish. Never throws. */
@@ -160,9 +168,10 @@ export class DockerEvents {
     const d = decodeDockerEvent(line, this.deps.now());
     if (!d) return;
     if (this.replayed(d.timeNano, line)) return;
-    if (d.kind === 'destroy') this.exited.delete(d.name);
+    if (d.kind === 'destroy') this.forget(d.name);
     if (d.kind !== 'runtime') return;
     if (d.event.type === 'exit') this.exited.add(d.event.name);
+    if (d.event.type === 'oom') this.ooms.set(d.event.name, this.oomCount(d.event.name) + 1);
     this.emit(d.event);
   }
 

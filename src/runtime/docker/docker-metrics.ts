@@ -4,7 +4,10 @@
  * - memoryCurrent: `memory_stats.usage` (cgroup v1 `memory.usage_in_bytes`, page cache included).
  * - memoryMax: the container's limit (`HostConfig.Memory`) when set; otherwise what dockerd
  *   reports as `memory_stats.limit`, which without a limit is the host's total memory.
- * - oomEvents: 1 when inspect says `State.OOMKilled`, else 0 (Docker keeps no OOM counter).
+ * - oomEvents: the number of oom events the event stream delivered for the container, or 1
+ *   when inspect says `State.OOMKilled` and none was seen. Docker keeps no OOM counter, and
+ *   dockerd 20.10 sometimes leaves `OOMKilled` false after an OOM kill (its exit and oom
+ *   handling race), so the flag alone is not enough.
  * - cpuUsageNs: `cpu_stats.cpu_usage.total_usage` (cumulative ns).
  */
 import type { ContainerStatus, RuntimeMetrics } from '../container-runtime.js';
@@ -33,8 +36,8 @@ export function parseDockerTime(text: string | undefined): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
-/** Combines a stats sample and an inspect into our metrics. Pure. */
-export function decodeMetrics(stats: DockerStats | undefined, inspect: DockerContainerInspect): RuntimeMetrics {
+/** Combines a stats sample, an inspect and the oom events seen into our metrics. Pure. */
+export function decodeMetrics(stats: DockerStats | undefined, inspect: DockerContainerInspect, oomsSeen = 0): RuntimeMetrics {
   const state = statusFromInspect(inspect.State);
   const mem = stats?.memory_stats ?? {};
   const limit = inspect.HostConfig?.Memory;
@@ -43,7 +46,7 @@ export function decodeMetrics(stats: DockerStats | undefined, inspect: DockerCon
     state,
     memoryCurrent: big(mem.usage),
     memoryMax: limit && limit > 0 ? BigInt(limit) : big(mem.limit),
-    oomEvents: inspect.State?.OOMKilled ? 1n : 0n,
+    oomEvents: BigInt(Math.max(oomsSeen, inspect.State?.OOMKilled ? 1 : 0)),
     cpuUsageNs: big(stats?.cpu_stats?.cpu_usage?.total_usage),
     exitCode: stopped ? (inspect.State?.ExitCode ?? 0) : 0,
     exitTime: stopped ? parseDockerTime(inspect.State?.FinishedAt) : 0,

@@ -232,7 +232,7 @@ export class DockerRuntime implements ContainerRuntime {
       this.inspect(name, opts.signal, 'metrics'),
       this.call(`stats of container ${name}`, 'metrics', opts.signal, (s) => this.container(name).stats({ stream: false, 'one-shot': true, abortSignal: s })),
     ]);
-    return decodeMetrics(stats, info);
+    return decodeMetrics(stats, info, this.events.oomCount(name));
   }
 
   subscribe(listener: RuntimeEventListener): () => void {

@@ -60,6 +60,7 @@ describe('decodeMetrics', () => {
     const m = decodeMetrics({}, { Id: 'x', State: { Status: 'exited', ExitCode: 137, OOMKilled: true, FinishedAt: '2026-11-28T10:00:00.5Z' }, RestartCount: 2 });
     expect(m).toMatchObject({ state: 'STOPPED', exitCode: 137, oomEvents: 1n, exitTime: Date.parse('2026-11-28T10:00:00.5Z'), restartCount: 2, memoryCurrent: 0n });
     expect(parseDockerTime('0001-01-01T00:00:00Z')).toBe(0);
+    expect(decodeMetrics({}, { Id: 'x', State: { Status: 'exited', OOMKilled: false } }, 2).oomEvents).toBe(2n);
   });
   it('reports PAUSED when paused', () => {
     expect(decodeMetrics(stats, { Id: 'x', State: { Status: 'paused', Running: true, Paused: true } }).state).toBe('PAUSED');

@@ -28,7 +28,7 @@ describe.skipIf(skip)('DockerRuntime events across a dockerd restart', () => {
     }
   });
 
-  it('keeps delivering exit events after the daemon restarts, and reports workers that died meanwhile', async () => {
+  it('pulls for real (shared, with progress), keeps delivering exit events after the daemon restarts, reports workers that died meanwhile, and is UNAVAILABLE while it is down', async () => {
     iso = await createIsolation('dk-restart');
     daemon = new PrivateDockerd(iso.brand); // its containerd namespace is the test's: the leak check covers it
     await daemon.start();
@@ -37,12 +37,23 @@ describe.skipIf(skip)('DockerRuntime events across a dockerd restart', () => {
     rt = await createDockerRuntime({ dockerHost: daemon.host, network: 'none', identity, eventsBackoff: { initialMs: 50, maxMs: 1_000 } });
     const events: RuntimeEvent[] = [];
     rt.subscribe((e) => events.push(e));
-    await rt.ensureImage(ECHO_IMAGE, {});
+    // the private daemon starts empty: a real pull from the local registry, five callers at once
+    const progress: Array<{ doneBytes: number; totalBytes: number }> = [];
+    const pulls = await Promise.all(Array.from({ length: 5 }, () => rt!.ensureImage(ECHO_IMAGE, { onProgress: (p) => progress.push(p) })));
+    expect(pulls.every((p) => p.pulled)).toBe(true);
+    expect(new Set(pulls.map((p) => p.digest)).size).toBe(1);
+    expect(pulls[0]!.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const last = progress.at(-1)!;
+    expect(last.totalBytes).toBeGreaterThan(0);
+    expect(last.doneBytes).toBe(last.totalBytes);
+    await expect(rt.ensureImage(ECHO_IMAGE, {})).resolves.toMatchObject({ pulled: false });
 
     const a = spec('before');
     await rt.create(a, {});
     await rt.start(a.name, {});
-    await daemon.restart(); // dockerd stops its containers on shutdown (no live-restore)
+    await daemon.stop(); // dockerd stops its containers on shutdown (no live-restore)
+    await expect(rt.list({})).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining(daemon.host) });
+    await daemon.start();
     await waitFor(() => events.find((e) => e.type === 'exit' && e.name === a.name), 60_000, 'exit of the worker stopped by the restart');
     expect((await rt.list({})).find((c) => c.name === a.name)?.status).toBe('STOPPED');
 

@@ -114,7 +114,8 @@ describe.skipIf(skip)('DockerRuntime on the real dockerd: lifecycle', () => {
     await waitFor(() => events.find((e) => e.type === 'oom' && e.name === spec.name), 60_000, 'oom event');
     await waitFor(() => events.find((e) => e.type === 'exit' && e.name === spec.name), 60_000, 'exit event');
     const m = await rt.metrics(spec.name, {});
-    expect(m).toMatchObject({ state: 'STOPPED', oomEvents: 1n, exitCode: 137 });
+    expect(m).toMatchObject({ state: 'STOPPED', exitCode: 137 });
+    expect(m.oomEvents >= 1n, 'oom events counted even when dockerd leaves OOMKilled false').toBe(true);
     unsubscribe();
     await destroy(rt, spec.name);
   });

@@ -63,15 +63,18 @@ class Replies {
   }
 }
 
+type Body = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 /**
- * Streams `body` into the content store as `blob`. Returns 'exists' when the store already had
- * it. Throws AgentError: a digest or size mismatch (INTERNAL, ingest aborted), containerd errors.
- * `onBytes` is called with each chunk's length.
+ * Streams a body into the content store as `blob`. `body` is only opened after containerd's
+ * STAT reply: a blob the store already has (in this namespace, or shared from another) is never
+ * fetched. Returns 'exists' in that case. Throws AgentError: a digest or size mismatch
+ * (INTERNAL, ingest aborted), containerd errors. `onBytes` is called with each chunk's length.
  */
 export async function writeBlob(
   client: ContainerdClient,
   blob: BlobToWrite,
-  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  body: Body | (() => Promise<Body>),
   opts: { lease: string; onBytes?: ((n: number) => void) | undefined; what: string; timeoutMs?: number | undefined },
 ): Promise<'written' | 'exists'> {
   const context = `containerd Content.Write ${blob.digest}`;
@@ -82,11 +85,19 @@ export async function writeBlob(
     return (await replies.next()) as { offset?: string };
   };
   try {
+    let stat: { offset?: string };
     try {
-      await send({ action: 'STAT', ref: blob.ref, total: blob.size, expected: blob.digest });
+      stat = await send({ action: 'STAT', ref: blob.ref, total: blob.size, expected: blob.digest });
     } catch (err) {
       if (isAlreadyExists(mapContainerdError(err, context))) return 'exists';
       throw err;
+    }
+    if (Number(stat.offset ?? 0) === blob.size && blob.size > 0) {
+      // containerd already holds all bytes (shared from another namespace, or a finished
+      // ingest): commit without sending data; containerd checks size and digest.
+      await send({ action: 'COMMIT', total: blob.size, expected: blob.digest, offset: blob.size, labels: blob.labels ?? {} });
+      stream.end();
+      return 'exists';
     }
     const hash = createHash('sha256');
     let offset = 0;
@@ -101,7 +112,8 @@ export async function writeBlob(
       offset += data.length;
       opts.onBytes?.(data.length);
     };
-    for await (const chunk of body) {
+    const source = typeof body === 'function' ? await body() : body;
+    for await (const chunk of source) {
       hash.update(chunk);
       pending.push(Buffer.from(chunk));
       pendingLen += chunk.length;
@@ -112,6 +124,7 @@ export async function writeBlob(
     if (got !== blob.digest || offset !== blob.size) {
       throw new AgentError('INTERNAL', `digest mismatch for ${blob.digest} (${opts.what}): received ${got}, ${offset} of ${blob.size} bytes`, { step: 'pullImage' });
     }
+    // An ingest left partly written restarts at 0 (WRITE at offset 0 truncates it).
     await send({ action: 'COMMIT', total: blob.size, expected: blob.digest, offset, labels: blob.labels ?? {} });
     stream.end();
     return 'written';

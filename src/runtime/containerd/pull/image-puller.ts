@@ -11,7 +11,7 @@ import { AgentError } from '../../../errors.js';
 import type { PullProgress } from '../../container-runtime.js';
 import { rfc3339 } from '../adapter-context.js';
 import type { ContainerdClient } from '../client.js';
-import { isAlreadyExists, isNotFound } from '../grpc-errors.js';
+import { isAlreadyExists } from '../grpc-errors.js';
 import { goArch } from '../image-ref.js';
 import type { LayerDescriptor } from '../image-store.js';
 import { writeBlob } from './content-writer.js';
@@ -140,25 +140,25 @@ export class ImagePuller {
     return { name: ref.name, digest: root.digest, downloadedBytes: downloaded };
   }
 
-  /** Downloads a layer into the content store unless it is there already. */
+  /** Downloads a layer into the content store unless containerd already has its bytes. */
   private async fetchLayer(ref: RegistryRef, lease: string, layer: LayerDescriptor, progress: (n: number, fetched: boolean) => void): Promise<void> {
+    let body: Readable | undefined;
+    const open = async (): Promise<Readable> => {
+      const res = await this.registry.blob(ref, layer.digest);
+      if (!res.body) throw new AgentError('UNAVAILABLE', `registry ${ref.host} sent no body for ${layer.digest}`, { step: 'pullImage' });
+      body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      return body;
+    };
     try {
-      await this.client.call('content', 'Info', { digest: layer.digest }, { lease, what: layer.digest });
-      progress(layer.size, false);
-      return;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+      const r = await writeBlob(this.client, { ref: `layer-${layer.digest}`, digest: layer.digest, size: layer.size }, open, {
+        lease,
+        what: `"${ref.name}" from ${ref.host}`,
+        onBytes: (n) => progress(n, true),
+      });
+      if (r === 'exists') progress(layer.size, false);
+    } finally {
+      (body as Readable | undefined)?.destroy();
     }
-    const res = await this.registry.blob(ref, layer.digest);
-    if (!res.body) throw new AgentError('UNAVAILABLE', `registry ${ref.host} sent no body for ${layer.digest}`, { step: 'pullImage' });
-    const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    const r = await writeBlob(this.client, { ref: `layer-${layer.digest}`, digest: layer.digest, size: layer.size }, body, {
-      lease,
-      what: `"${ref.name}" from ${ref.host}`,
-      onBytes: (n) => progress(n, true),
-    });
-    body.destroy();
-    if (r === 'exists') progress(layer.size, false);
   }
 
   private async fetchBlobBytes(ref: RegistryRef, desc: RemoteDescriptor): Promise<Buffer> {
