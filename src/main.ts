@@ -27,7 +27,7 @@ import { runtimeActors } from './runtime/actors.js';
 import type { ContainerRuntime, WorkerSpec } from './runtime/container-runtime.js';
 import { createLimiter, type Limiter } from './runtime/limiter.js';
 import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
-import { createContainerdRuntime } from './runtime/containerd/create-containerd-runtime.js';
+import { containerdRuntimeFromConfig } from './runtime/containerd/from-config.js';
 import { createDockerRuntime } from './runtime/docker/create-docker-runtime.js';
 import { gracefulShutdown, startRecovery, type ReconcileLoop } from './recovery/index.js';
 import type { RpcHooks } from './server/rpc-interceptor.js';
@@ -197,7 +197,7 @@ async function createRuntime(config: Config, log: Logger): Promise<ContainerRunt
       });
     // [recovery hook] minimal runtime selection so the recovery tests run the real adapters.
     case 'containerd':
-      return containerdRuntime(config, log);
+      return containerdRuntimeFromConfig(config, log.child({ component: 'containerd' }));
     case 'docker':
       return dockerRuntime(config, log);
     case 'auto':
@@ -207,27 +207,7 @@ async function createRuntime(config: Config, log: Logger): Promise<ContainerRunt
   }
 }
 
-// [recovery hook] adapter options from config (until the composition root's own selection lands).
-function containerdRuntime(config: Config, log: Logger): Promise<ContainerRuntime> {
-  const id = config.identity;
-  const k = id.labelKeys;
-  return createContainerdRuntime({
-    socket: config.containerd.socket, namespace: id.namespace, snapshotter: config.containerd.snapshotter,
-    runtimeName: config.containerd.runtime,
-    managedLabels: { [k.createdBy]: id.createdBy, [k.env]: id.env, [k.kind]: 'function' },
-    functionLabelKey: k.function, ownerLabelKey: k.owner,
-    cni: {
-      brand: id.brand, binDirs: [config.cni.binDir], confDir: config.cni.confDir, confFile: config.cni.confFile,
-      subnet: config.cni.subnet, bridge: config.cni.bridge, gwIp: config.cni.gatewayIp, dnsServer: config.cni.dnsServer,
-      ipMasq: config.cni.ipMasq, defaultRoute: config.cni.defaultRoute,
-      ipamDataDir: config.cni.netDir === '/var/lib/cni/networks' ? undefined : config.cni.netDir,
-    },
-    logDir: config.worker.logDir, logMaxBytes: config.worker.logMaxBytes,
-    pullPolicy: config.images.pullPolicy, registry: { insecure: config.images.registryInsecure },
-    logger: log.child({ component: 'containerd' }),
-  });
-}
-
+// [recovery hook] Docker adapter options from config (until the composition root's own selection lands).
 function dockerRuntime(config: Config, log: Logger): Promise<ContainerRuntime> {
   return createDockerRuntime({
     dockerHost: config.docker.host, network: config.containersNetwork,
