@@ -13,10 +13,10 @@
 import { rm, stat } from 'node:fs/promises';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { readCacheEntry } from '../runtime/cni/result-cache.js';
-import { createLeaseId, type AdapterContext } from '../runtime/containerd/adapter-context.js';
+import { createLeaseId, SPEC_TYPE_URL, type AdapterContext } from '../runtime/containerd/adapter-context.js';
 import { isNotFound } from '../runtime/containerd/grpc-errors.js';
 import { deleteNetns, removeWorkerFiles } from '../runtime/containerd/host-files.js';
-import { stopTask } from '../runtime/containerd/task-control.js';
+import { getTask, stopTask } from '../runtime/containerd/task-control.js';
 import {
   listLeases, listSnapshotKeys, listTasks, namespaceContainerIds, ourCacheEntries, ourIpamLeases, ourNetns, ourWorkerFiles,
 } from './containerd-scan.js';
@@ -140,10 +140,23 @@ export class ContainerdRecovery implements RecoverableRuntime {
     }
   }
 
-  /** Kills (SIGKILL, thawing first) and deletes a task whose container record is gone. */
+  /**
+   * Kills (SIGKILL, thawing first) and deletes a task whose container record is gone. containerd
+   * reaches a task only through its container record, so a temporary record with the same id is
+   * written first and removed afterwards. Throws when the task is still there.
+   */
   private async deleteTask(id: string): Promise<void> {
-    await stopTask(this.ctx, id, 0);
-    await this.ctx.client.call('tasks', 'Delete', { container_id: id }, { what: id });
+    const record = { id, labels: {}, runtime: { name: this.ctx.runtimeName }, spec: { type_url: SPEC_TYPE_URL, value: Buffer.from('{}') } };
+    await this.ctx.client.call('containers', 'Create', { container: record }, { what: id });
+    try {
+      await stopTask(this.ctx, id, 0);
+      await this.ctx.client.call('tasks', 'Delete', { container_id: id }, { what: id }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+      if (await getTask(this.ctx, id)) throw new Error(`task ${id} is still there after delete`);
+    } finally {
+      await this.ctx.client.call('containers', 'Delete', { id }, { what: id }).catch(() => undefined);
+    }
   }
 }
 
