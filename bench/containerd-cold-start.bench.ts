@@ -5,6 +5,7 @@
  *   ctr+cni             `ctr run -d` then loopback + bridge + portmap plugins run by hand (runtime notes §3)
  *   agent/grpc          the whole agent (startAgent with this adapter injected): EnsureContainer over
  *                       gRPC (readiness wait on) → first invoke at the returned IP; DestroyContainer untimed
+ *   agent/grpc (no readiness wait)  the same with AGENT_READINESS_WAIT=0 (the bench polls the invoke)
  * Variants run round-robin so machine drift hits all alike. Each run is torn down untimed.
  *
  *   npx tsx bench/containerd-cold-start.bench.ts [runs=20]
@@ -70,9 +71,9 @@ function adapterVariant(name: string, iso: TestIsolation, runtime: ContainerdRun
   };
 }
 
-function agentVariant(agent: RunningAgent, client: AgentTestClient, iso: TestIsolation, image: string): Variant {
+function agentVariant(name: string, agent: RunningAgent, client: AgentTestClient, iso: TestIsolation, image: string): Variant {
   return {
-    name: 'agent/grpc',
+    name,
     async measure(i) {
       const t0 = performance.now();
       const info = (await client.ok('EnsureContainer', { function_name: `g${i + 1}`, image, owner_id: 'bench', env: {} })) as { id: string; ip_address: string };
@@ -94,9 +95,10 @@ async function waitGone(agent: RunningAgent, name: string): Promise<void> {
   throw new Error(`${name} was not destroyed`);
 }
 
-async function startBenchAgent(iso: TestIsolation, runtime: ContainerdRuntime): Promise<RunningAgent> {
+async function startBenchAgent(iso: TestIsolation, runtime: ContainerdRuntime, readinessWait: boolean): Promise<RunningAgent> {
   return startAgent(
     {
+      AGENT_READINESS_WAIT: readinessWait ? '1' : '0',
       ENV: iso.env,
       CONTAINERS_NETWORK: iso.cniNetwork,
       ESB_BRAND_SLUG: iso.brand,
@@ -167,16 +169,22 @@ async function main(): Promise<void> {
   const runtimes: ContainerdRuntime[] = [];
   let agent: RunningAgent | undefined;
   let client: AgentTestClient | undefined;
+  let agentNoWait: RunningAgent | undefined;
+  let clientNoWait: AgentTestClient | undefined;
   try {
     const image = await iso.importImage();
     const task = await makeRuntime(iso, { netnsMode: 'task' });
     const pre = await makeRuntime(iso, { netnsMode: 'precreated' });
     const forAgent = await makeRuntime(iso, { netnsMode: 'task' });
-    runtimes.push(task, pre, forAgent);
-    agent = await startBenchAgent(iso, forAgent);
+    const forAgentNoWait = await makeRuntime(iso, { netnsMode: 'task' });
+    runtimes.push(task, pre, forAgent, forAgentNoWait);
+    agent = await startBenchAgent(iso, forAgent, true);
     client = connectAgent(`127.0.0.1:${agent.grpcPort}`);
+    agentNoWait = await startBenchAgent(iso, forAgentNoWait, false);
+    clientNoWait = connectAgent(`127.0.0.1:${agentNoWait.grpcPort}`);
     const variants = [
-      agentVariant(agent, client, iso, image),
+      agentVariant('agent/grpc', agent, client, iso, image),
+      agentVariant('agent/grpc (no readiness wait)', agentNoWait, clientNoWait, iso, image),
       adapterVariant('adapter/task', iso, task, image),
       adapterVariant('adapter/precreated', iso, pre, image),
       ctrVariant(iso, image),
@@ -199,6 +207,7 @@ async function main(): Promise<void> {
       ratios: {
         'agent/grpc ÷ adapter/task (p50)': Math.round((p50('agent/grpc') / p50('adapter/task')) * 1000) / 1000,
         'agent/grpc ÷ adapter/task (p95)': Math.round((p95('agent/grpc') / p95('adapter/task')) * 1000) / 1000,
+        'agent/grpc (no readiness wait) ÷ adapter/task (p50)': Math.round((p50('agent/grpc (no readiness wait)') / p50('adapter/task')) * 1000) / 1000,
         'agent/grpc ÷ ctr+cni (p50)': Math.round((p50('agent/grpc') / p50('ctr+cni')) * 1000) / 1000,
         'adapter/precreated ÷ adapter/task (p50)': Math.round((p50('adapter/precreated') / p50('adapter/task')) * 1000) / 1000,
         'adapter/precreated ÷ adapter/task (p95)': Math.round((p95('adapter/precreated') / p95('adapter/task')) * 1000) / 1000,
@@ -212,7 +221,9 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { p50: v.p50Ms, p95: v.p95Ms, steps: v.stepsP50Ms }])), ratios: out.ratios }, null, 2));
   } finally {
     client?.close();
+    clientNoWait?.close();
     await agent?.stop('bench done');
+    await agentNoWait?.stop('bench done');
     for (const r of runtimes) await r.close();
     await iso.cleanup();
   }

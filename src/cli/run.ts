@@ -4,6 +4,7 @@
  */
 import { certsCommand } from './certs.js';
 import type { CliIo, Command } from './io.js';
+import { runJournalCommand } from './journal-command.js';
 import { replayCommand } from './replay.js';
 import { serveCommand } from './serve.js';
 import { USAGE } from './usage.js';
@@ -12,6 +13,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   serve: serveCommand,
   certs: certsCommand,
   replay: replayCommand,
+  journal: runJournalCommand,
 };
 
 /** Runs the command line `argv` (without node and script) and resolves to the exit code. */

@@ -6,6 +6,8 @@ Commands:
   certs <dir>        Write a development mTLS set (CA, server and client certificates) into <dir>
   replay <journal>   Replay a worker journal (AGENT_JOURNAL output) through the machines;
                      prints "replay ok" (exit 0) or the first divergence (exit 1)
+  journal show|tail <file> [worker-id]
+                     Print a journal as a timeline (tail follows it; -n N, --no-follow)
   help               Show this help
 
 Run 'esb-agent serve' with AGENT_RUNTIME=simulated to try the agent without containers.`;

@@ -10,7 +10,8 @@ import type { Page } from 'playwright-core';
 import { startAgent, type RunningAgent } from '../../src/main.js';
 import { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import { connectAgent, type AgentTestClient } from '../server/helpers/agent-client.js';
-import { chromiumAvailable, launchChromium, type LaunchedBrowser } from './helpers/browser.js';
+import { inCi } from '../helpers/runtime-env.js';
+import { CHROMIUM, chromiumAvailable, launchChromium, type LaunchedBrowser } from './helpers/browser.js';
 
 const ENV = {
   ENV: 'page', CONTAINERS_NETWORK: 'esb-page-external', ESB_BRAND_SLUG: 'esbpage', AGENT_RUNTIME: 'simulated',
@@ -20,7 +21,10 @@ const ENV = {
 
 const OWNER = 'gateway-page-test';
 const hasChromium = chromiumAvailable();
-if (!hasChromium) console.warn('SKIPPING page.int.test.ts: /usr/bin/chromium is missing (apt-get install -y --no-install-recommends chromium)');
+const missing = `page.int.test.ts needs ${CHROMIUM} (apt-get install -y --no-install-recommends chromium)`;
+// In CI a missing browser fails the file; elsewhere it skips loudly.
+if (!hasChromium && inCi()) throw new Error(`[CI] ${missing}`);
+if (!hasChromium) console.warn(`\n!!! SKIPPING ${missing}\n`);
 
 describe.skipIf(!hasChromium)('live page (Chromium)', () => {
   let agent: RunningAgent;

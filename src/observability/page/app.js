@@ -83,6 +83,13 @@
     renderStats();
   }
 
+  // Many changes a second (a busy host) re-filter and re-count at most ten times a second.
+  var filterTimer = null;
+  function scheduleFilter() {
+    if (filterTimer) return;
+    filterTimer = setTimeout(function () { filterTimer = null; applyFilter(); }, 100);
+  }
+
   function renderStats() {
     var by = {};
     rows.forEach(function (r) { var t = r.state.split('.')[0]; by[t] = (by[t] || 0) + 1; });
@@ -226,7 +233,7 @@
       var c = JSON.parse(m.data);
       if (c.op === 'removed') remove(c.name, c.state);
       else upsert(c.row);
-      applyFilter();
+      scheduleFilter();
     });
     es.addEventListener('activity', function (m) {
       var a = JSON.parse(m.data);

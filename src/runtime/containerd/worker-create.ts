@@ -39,56 +39,71 @@ export async function createWorker(
   const name = spec.name;
   const lease = createLeaseId(name);
   signal?.throwIfAborted();
-  // The lease and the image lookup are independent: run them together.
-  const leaseP = ctx.client
-    .call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': rfc3339(ctx.now() + LEASE_TTL_MS) } }, { what: name })
-    .catch((err: unknown) => {
-      if (!isAlreadyExists(err)) throw err;
-    });
-  const imageP = ctx.images.resolve(spec.image, signal);
-  const [leaseR, imageR] = await Promise.allSettled([leaseP, imageP]);
-  if (leaseR.status === 'rejected') throw leaseR.reason;
-  let owned = false;
+  const state: CreateState = { phase: 'resolving' };
   try {
-    if (imageR.status === 'rejected') throw imageR.reason;
-    const image = imageR.value;
-    signal?.throwIfAborted();
-    // Mutating calls are never cancelled mid-flight (the daemon could finish them after our
-    // rollback); the signal is checked between steps instead.
-    const [mounts, resolvConfPath] = await Promise.all([
-      prepareSnapshot(ctx, name, image, lease),
-      writeResolvConf(ctx.resolvDir, name, ctx.dnsServer),
-    ]);
-    owned = true;
-    const user = await imageUser(image, mounts);
-    const netns = ctx.netnsMode === 'precreated' ? await createNetns(name) : undefined;
-    const oci = buildOciSpec({
-      id: name,
-      namespace: ctx.namespace,
-      image: image.config,
-      env: spec.env,
-      memoryLimitBytes: spec.memoryLimitBytes,
-      resolvConfPath,
-      netnsPath: netns,
-      user,
-    });
-    signal?.throwIfAborted();
-    await ctx.client.call('containers', 'Create', { container: containerRecord(ctx, spec, image, oci) }, { lease, what: name });
-    signal?.throwIfAborted();
-    if (ctx.netnsMode === 'task') await createTask(ctx, name, mounts);
-    signal?.throwIfAborted();
+    const image = await leaseAndImage(ctx, spec, lease, signal);
+    await buildContainer(ctx, spec, image, lease, signal, state);
   } catch (err) {
-    const e =
-      err instanceof AgentError
-        ? err
-        : signal?.aborted
-          ? new AgentError('CANCELLED', `create of ${name} cancelled`, { cause: err, step: 'create' })
-          : abortOrInternal(err, name);
-    if (owned || !isAlreadyExists(e)) await rollbackQuietly(ctx, name, rollback);
+    const e = createError(err, name, signal);
+    // Before Prepare only the lease exists (deleted below); a name that already existed is not ours.
+    if (state.phase === 'owned' || (state.phase === 'preparing' && e.code !== 'ALREADY_EXISTS')) {
+      await rollbackQuietly(ctx, name, rollback);
+    }
     throw e;
   } finally {
     await ctx.client.call('leases', 'Delete', { id: lease }, { what: name }).catch(() => undefined);
   }
+}
+
+interface CreateState {
+  phase: 'resolving' | 'preparing' | 'owned';
+}
+
+/** Creates the lease and resolves the image at the same time. */
+async function leaseAndImage(ctx: AdapterContext, spec: WorkerSpec, lease: string, signal?: AbortSignal): Promise<ResolvedImage> {
+  const leaseP = ctx.client
+    .call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': rfc3339(ctx.now() + LEASE_TTL_MS) } }, { what: spec.name })
+    .catch((err: unknown) => {
+      if (!isAlreadyExists(err)) throw err;
+    });
+  const [leaseR, imageR] = await Promise.allSettled([leaseP, ctx.images.resolve(spec.image, signal)]);
+  if (leaseR.status === 'rejected') throw leaseR.reason;
+  if (imageR.status === 'rejected') throw imageR.reason;
+  return imageR.value;
+}
+
+/**
+ * Snapshot, resolv.conf, spec, container record, task. Mutating calls are never cancelled
+ * mid-flight (the daemon could finish them after our rollback); the signal is checked between
+ * steps instead. Advances `state.phase` so the caller knows what to roll back.
+ */
+async function buildContainer(
+  ctx: AdapterContext,
+  spec: WorkerSpec,
+  image: ResolvedImage,
+  lease: string,
+  signal: AbortSignal | undefined,
+  state: CreateState,
+): Promise<void> {
+  const name = spec.name;
+  signal?.throwIfAborted();
+  state.phase = 'preparing';
+  const [mounts, resolvConfPath] = await Promise.all([prepareSnapshot(ctx, name, image, lease), writeResolvConf(ctx.resolvDir, name, ctx.dnsServer)]);
+  state.phase = 'owned';
+  const user = await imageUser(image, mounts);
+  const netnsPath = ctx.netnsMode === 'precreated' ? await createNetns(name) : undefined;
+  const oci = buildOciSpec({ id: name, namespace: ctx.namespace, image: image.config, env: spec.env, memoryLimitBytes: spec.memoryLimitBytes, resolvConfPath, netnsPath, user });
+  signal?.throwIfAborted();
+  await ctx.client.call('containers', 'Create', { container: containerRecord(ctx, spec, image, oci) }, { lease, what: name });
+  signal?.throwIfAborted();
+  if (ctx.netnsMode === 'task') await createTask(ctx, name, mounts);
+  signal?.throwIfAborted();
+}
+
+function createError(err: unknown, name: string, signal?: AbortSignal): AgentError {
+  if (err instanceof AgentError) return err;
+  if (signal?.aborted) return new AgentError('CANCELLED', `create of ${name} cancelled`, { cause: err, step: 'create' });
+  return abortOrInternal(err, name);
 }
 
 async function prepareSnapshot(ctx: AdapterContext, name: string, image: ResolvedImage, lease: string): Promise<Mount[]> {

@@ -113,6 +113,20 @@ describe.skipIf(!rt.ok)('containerd adapter failures leave nothing behind', () =
     await iso.assertNothingLeft();
   });
 
+  it('goes from a second create of an existing name to ALREADY_EXISTS with the first worker untouched', async () => {
+    const image = await iso.importImage();
+    runtime = await makeRuntime(iso);
+    const spec = workerSpec(iso, image, 'dup');
+    await runtime.create(spec, {});
+    await expect(runtime.create(spec, {})).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    const { ipAddress } = await runtime.setupNetwork(spec.name, {});
+    await runtime.start(spec.name, {});
+    expect((await runtime.list({}))[0]).toMatchObject({ name: spec.name, status: 'RUNNING', ipAddress });
+    await runtime.stop(spec.name, { graceMs: 5000 });
+    await runtime.remove(spec.name, {});
+    await iso.assertNothingLeft();
+  });
+
   it('goes from a destroy racing setupNetwork to nothing left', async () => {
     const image = await iso.importImage();
     runtime = await makeRuntime(iso);

@@ -91,28 +91,15 @@ export class ImagePuller {
   }
 
   private async fetchAndUnpack(ref: RegistryRef, lease: string, emit: (p: PullProgress) => void): Promise<PullResult> {
-    const { desc: resolved, body: rootBody } = await this.registry.resolve(ref);
-    let rootBytes = rootBody ?? (await this.registry.manifest(ref, resolved.digest, `${resolved.mediaType}, */*`)).bytes;
-    const root: RemoteDescriptor = { ...resolved, size: rootBytes.length };
-    let manifestDesc: RemoteDescriptor = root;
-    if (INDEX_TYPES.has(root.mediaType)) {
-      const index = JSON.parse(rootBytes.toString('utf8')) as { manifests?: Array<RemoteDescriptor & { platform?: { os?: string; architecture?: string } }> };
-      const manifests = index.manifests ?? [];
-      const labels = Object.fromEntries(manifests.map((m, i) => [`containerd.io/gc.ref.content.m.${i}`, m.digest]));
-      await this.storeBytes(ref, lease, `index-${root.digest}`, root, rootBytes, labels);
-      const pick = manifests.find((m) => m.platform?.os === 'linux' && m.platform?.architecture === this.arch);
-      if (!pick) throw new AgentError('NOT_FOUND', `image "${ref.name}" has no linux/${this.arch} manifest in registry ${ref.host}`, { step: 'pullImage' });
-      manifestDesc = pick;
-      rootBytes = (await this.registry.manifest(ref, pick.digest, `${pick.mediaType}, */*`)).bytes;
-    }
-    const manifest = JSON.parse(rootBytes.toString('utf8')) as { config?: RemoteDescriptor; layers?: RemoteDescriptor[] };
+    const { root, manifestDesc, manifestBytes } = await this.resolveManifest(ref, lease);
+    const manifest = JSON.parse(manifestBytes.toString('utf8')) as { config?: RemoteDescriptor; layers?: RemoteDescriptor[] };
     if (!manifest.config?.digest || !manifest.layers?.length) {
       throw new AgentError('INTERNAL', `manifest ${manifestDesc.digest} of "${ref.name}" has no config or no layers`, { step: 'pullImage' });
     }
     const layers: LayerDescriptor[] = manifest.layers.map((l) => ({ media_type: l.mediaType, digest: l.digest, size: Number(l.size) }));
     const mLabels: Record<string, string> = { 'containerd.io/gc.ref.content.config': manifest.config.digest };
     layers.forEach((l, i) => (mLabels[`containerd.io/gc.ref.content.l.${i}`] = l.digest));
-    await this.storeBytes(ref, lease, `manifest-${manifestDesc.digest}`, manifestDesc, rootBytes, mLabels);
+    await this.storeBytes(ref, lease, `manifest-${manifestDesc.digest}`, manifestDesc, manifestBytes, mLabels);
 
     const total = manifest.config.size + layers.reduce((a, l) => a + l.size, 0);
     let done = 0;
@@ -138,6 +125,22 @@ export class ImagePuller {
     });
     await this.saveImage(ref, root);
     return { name: ref.name, digest: root.digest, downloadedBytes: downloaded };
+  }
+
+  /** Root descriptor, and the linux/<arch> manifest (an index is stored with its child labels on the way). */
+  private async resolveManifest(ref: RegistryRef, lease: string): Promise<{ root: RemoteDescriptor; manifestDesc: RemoteDescriptor; manifestBytes: Buffer }> {
+    const { desc: resolved, body: rootBody } = await this.registry.resolve(ref);
+    const rootBytes = rootBody ?? (await this.registry.manifest(ref, resolved.digest, `${resolved.mediaType}, */*`)).bytes;
+    const root: RemoteDescriptor = { ...resolved, size: rootBytes.length };
+    if (!INDEX_TYPES.has(root.mediaType)) return { root, manifestDesc: root, manifestBytes: rootBytes };
+    const index = JSON.parse(rootBytes.toString('utf8')) as { manifests?: Array<RemoteDescriptor & { platform?: { os?: string; architecture?: string } }> };
+    const manifests = index.manifests ?? [];
+    const labels = Object.fromEntries(manifests.map((m, i) => [`containerd.io/gc.ref.content.m.${i}`, m.digest]));
+    await this.storeBytes(ref, lease, `index-${root.digest}`, root, rootBytes, labels);
+    const pick = manifests.find((m) => m.platform?.os === 'linux' && m.platform?.architecture === this.arch);
+    if (!pick) throw new AgentError('NOT_FOUND', `image "${ref.name}" has no linux/${this.arch} manifest in registry ${ref.host}`, { step: 'pullImage' });
+    const manifestBytes = (await this.registry.manifest(ref, pick.digest, `${pick.mediaType}, */*`)).bytes;
+    return { root, manifestDesc: pick, manifestBytes };
   }
 
   /** Downloads a layer into the content store unless containerd already has its bytes. */
