@@ -25,7 +25,7 @@ import { containerdRuntimeFromConfig } from '../src/runtime/containerd/from-conf
 import { createLimiter } from '../src/runtime/limiter.js';
 import { SimulatedRuntime } from '../src/runtime/simulated/simulated-runtime.js';
 import { checkRuntimes, createIsolation } from '../test/helpers/index.js';
-import { containerdAgentEnv } from '../test/recovery/agent-process.js';
+import { containerdAgentEnv, removeRuntimeDir } from '../test/recovery/agent-process.js';
 
 const R = Number(process.argv[2] ?? 5);
 const silent = { info: () => undefined, warn: () => undefined };
@@ -115,6 +115,7 @@ async function containerd(n: number) {
     return row;
   } finally {
     await iso.cleanup();
+    removeRuntimeDir(iso);
   }
 }
 

@@ -12,13 +12,13 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { readCacheEntry } from '../runtime/cni/result-cache.js';
+import { readCacheEntry, type CacheEntry } from '../runtime/cni/result-cache.js';
 import { createLeaseId, SPEC_TYPE_URL, type AdapterContext } from '../runtime/containerd/adapter-context.js';
 import { isNotFound } from '../runtime/containerd/grpc-errors.js';
 import { deleteNetns, removeWorkerFiles } from '../runtime/containerd/host-files.js';
 import { getTask, stopTask } from '../runtime/containerd/task-control.js';
 import {
-  listLeases, listSnapshotKeys, listTasks, namespaceContainerIds, ourCacheEntries, ourIpamLeases, ourNetns, ourWorkerFiles,
+  type IpamLease, type LeaseRecord, listLeases, listSnapshotKeys, listTasks, namespaceContainerIds, ourCacheEntries, ourIpamLeases, ourNetns, ourWorkerFiles,
 } from './containerd-scan.js';
 import { removeLeftoverContainer } from './generic-recovery.js';
 import type { CleanupOptions, Leftover, LeftoverKind, RecoverableRuntime, RuntimeInventory } from './recoverable-runtime.js';
@@ -75,8 +75,46 @@ export class ContainerdRecovery implements RecoverableRuntime {
     for (const c of (await this.runtime.list({ signal: opts.signal })).filter((x) => x.incomplete)) {
       out.push(await removeLeftoverContainer(this.runtime, c, opts));
     }
-    const live = await namespaceContainerIds(this.ctx, opts.signal);
-    const orphan = (id: string) => id.startsWith(p) && !live.has(id);
+    const createPrefix = createLeaseId(p);
+    await this.removeOrphans(out, { cache, ipam, ours: (id) => id.startsWith(p), lease: (l) => l.id.startsWith(createPrefix) || this.deadPull(l) }, opts.signal);
+    return out;
+  }
+
+  /**
+   * After the cleanup removed half-made containers, containerd may still be finishing a call the
+   * dead agent made (a task create that outlived its client): waits while such a task create is
+   * visibly in flight (its bundle folder exists and no task yet), at most `maxWaitMs`, then
+   * removes whatever of exactly these names appeared meanwhile.
+   */
+  async settle(names: readonly string[], opts: CleanupOptions & { maxWaitMs?: number | undefined }): Promise<Leftover[]> {
+    if (names.length === 0) return [];
+    const set = new Set(names);
+    const deadline = this.ctx.now() + (opts.maxWaitMs ?? 30_000);
+    for (;;) {
+      const tasks = new Set((await listTasks(this.ctx, opts.signal)).map((t) => t.id || t.container_id || ''));
+      const inFlight = await Promise.all(names.map(async (n) => !tasks.has(n) && (await exists(taskBundle(this.ctx.namespace, n)))));
+      if (!inFlight.some(Boolean) || this.ctx.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const out: Leftover[] = [];
+    for (const c of (await this.runtime.list({ signal: opts.signal })).filter((x) => set.has(x.name))) {
+      out.push(await removeLeftoverContainer(this.runtime, c, opts));
+    }
+    const p = this.opts.namePrefix;
+    const cache = await ourCacheEntries(this.ctx, p);
+    const ipam = await ourIpamLeases(this.ctx, p);
+    await this.removeOrphans(out, { cache, ipam, ours: (id) => set.has(id), lease: (l) => names.some((n) => l.id === createLeaseId(n)) }, opts.signal);
+    return out;
+  }
+
+  /** Tasks, CNI state, snapshots, leases, netns and files of `ours` names that have no container record. */
+  private async removeOrphans(
+    out: Leftover[],
+    o: { cache: CacheEntry[]; ipam: IpamLease[]; ours: (id: string) => boolean; lease: (l: LeaseRecord) => boolean },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const live = await namespaceContainerIds(this.ctx, signal);
+    const orphan = (id: string) => o.ours(id) && !live.has(id);
     const step = async (kind: LeftoverKind, id: string, reason: string, fn: () => Promise<unknown>) => {
       const item: Leftover = { kind, id, reason };
       try {
@@ -86,20 +124,30 @@ export class ContainerdRecovery implements RecoverableRuntime {
       }
       out.push(item);
     };
-    for (const t of await listTasks(this.ctx, opts.signal)) {
+    for (const t of await listTasks(this.ctx, signal)) {
       const id = t.id || t.container_id || '';
       if (orphan(id)) await step('task', id, `task ${t.status} without a container`, () => this.deleteTask(id));
     }
-    await this.cleanNetwork(cache, ipam, orphan, step);
-    for (const key of await listSnapshotKeys(this.ctx, opts.signal)) {
+    await this.cleanNetwork(o.cache, o.ipam, orphan, step);
+    for (const key of await listSnapshotKeys(this.ctx, signal)) {
       if (orphan(key)) await step('snapshot', key, 'snapshot without a container', () => this.ctx.client.call('snapshots', 'Remove', { snapshotter: this.ctx.snapshotter, key }, { what: key }));
     }
-    await this.cleanLeases(step, opts.signal);
+    for (const l of await listLeases(this.ctx, signal)) {
+      if (!o.lease(l)) continue;
+      const create = l.id.startsWith('esb-create-');
+      await step('lease', l.id, create ? 'create lease of an interrupted create' : 'pull/import lease of an agent that is gone',
+        () => this.ctx.client.call('leases', 'Delete', { id: l.id }, { what: l.id }));
+    }
+    const p = this.opts.namePrefix;
     for (const name of await ourNetns(p)) if (orphan(name)) await step('netns', name, 'netns without a container', () => deleteNetns(name));
     for (const name of await ourWorkerFiles(this.ctx, p)) {
       if (orphan(name)) await step('worker-files', name, 'resolv.conf/log without a container', () => removeWorkerFiles(this.ctx.resolvDir, this.ctx.logDir, name));
     }
-    return out;
+  }
+
+  /** A pull/import lease made by an agent process that started before this one. */
+  private deadPull(l: LeaseRecord): boolean {
+    return PULL_LEASE.test(l.id) && l.createdAt > 0 && l.createdAt < this.opts.startedAt;
   }
 
   /** CNI DEL with the cached result for cache entries without a container, then DEL by id for bare IP leases. */
@@ -125,21 +173,6 @@ export class ContainerdRecovery implements RecoverableRuntime {
     }
   }
 
-  /** Our create leases (any: no create of this process is running yet) and pull/import leases of dead agents. */
-  private async cleanLeases(
-    step: (kind: LeftoverKind, id: string, reason: string, fn: () => Promise<unknown>) => Promise<void>,
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const createPrefix = createLeaseId(this.opts.namePrefix);
-    for (const l of await listLeases(this.ctx, signal)) {
-      const create = l.id.startsWith(createPrefix);
-      const pull = PULL_LEASE.test(l.id) && l.createdAt > 0 && l.createdAt < this.opts.startedAt;
-      if (!create && !pull) continue;
-      await step('lease', l.id, create ? 'create lease of an interrupted create' : 'pull/import lease of an agent that is gone',
-        () => this.ctx.client.call('leases', 'Delete', { id: l.id }, { what: l.id }));
-    }
-  }
-
   /**
    * Kills (SIGKILL, thawing first) and deletes a task whose container record is gone. containerd
    * reaches a task only through its container record, so a temporary record with the same id is
@@ -158,6 +191,11 @@ export class ContainerdRecovery implements RecoverableRuntime {
       await this.ctx.client.call('containers', 'Delete', { id }, { what: id }).catch(() => undefined);
     }
   }
+}
+
+/** containerd's (default state dir) bundle folder of a task; it exists from the start of a task create until the task is deleted. */
+function taskBundle(namespace: string, id: string): string {
+  return `/run/containerd/io.containerd.runtime.v2.task/${namespace}/${id}`;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -52,6 +52,12 @@ export interface RecoverableRuntime {
    * only when the runtime cannot be listed at all.
    */
   cleanupLeftovers(opts: CleanupOptions): Promise<Leftover[]>;
+  /**
+   * Optional second pass over the names whose half-made containers the cleanup removed: waits
+   * for daemon calls the dead agent left in flight (e.g. a task create) and removes what they
+   * made. Same contract as `cleanupLeftovers`.
+   */
+  settle?(names: readonly string[], opts: CleanupOptions): Promise<Leftover[]>;
 }
 
 /** Pure. Why a listed container counts as half-made (crash leftover). */

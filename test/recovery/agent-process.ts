@@ -4,6 +4,7 @@
  * "agent ready" line), TLS disabled, a gRPC test client connected once ready.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectAgent, type AgentTestClient } from '../server/helpers/agent-client.js';
@@ -95,4 +96,12 @@ export async function startAgentProcess(env: Record<string, string>, timeoutMs =
       return { code, ms: Date.now() - t0 };
     },
   };
+}
+
+/**
+ * Removes `/run/containerd/<namespace>` (the adapter's default per-worker resolv.conf folder,
+ * which no agent variable moves and the isolation cleanup does not know).
+ */
+export function removeRuntimeDir(iso: TestIsolation): void {
+  rmSync(`/run/containerd/${iso.namespace}`, { recursive: true, force: true });
 }

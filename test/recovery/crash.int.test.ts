@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIsolation, ctr, lines, requireRuntimes, type TestIsolation } from '../helpers/index.js';
-import { containerdAgentEnv, startAgentProcess, type AgentProcess } from './agent-process.js';
+import { containerdAgentEnv, startAgentProcess, type AgentProcess, removeRuntimeDir } from './agent-process.js';
 import { command, invokeWorker, type Ensured } from './worker-calls.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image', 'registry'], 'crash.int.test.ts');
@@ -31,6 +31,7 @@ describe.skipIf(!rt.ok)('kill -9 during concurrent Ensures (containerd, agent pr
   afterEach(async () => {
     for (const a of agents.splice(0)) await a.kill9();
     await iso.cleanup();
+    removeRuntimeDir(iso);
   });
 
   it.each(KILL_AFTER_MS.map((ms, i) => [ms, i === 0 ? 'always' : 'if-not-present'] as const))(

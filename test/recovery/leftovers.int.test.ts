@@ -15,7 +15,7 @@ import { containerdRuntimeFromConfig } from '../../src/runtime/containerd/from-c
 import { createLeaseId } from '../../src/runtime/containerd/adapter-context.js';
 import { workerLabels } from '../../src/identity.js';
 import { createIsolation, requireRuntimes, type TestIsolation } from '../helpers/index.js';
-import { containerdAgentEnv, startAgentProcess, type AgentProcess } from './agent-process.js';
+import { containerdAgentEnv, startAgentProcess, type AgentProcess, removeRuntimeDir } from './agent-process.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'leftovers.int.test.ts');
 
@@ -31,6 +31,7 @@ describe.skipIf(!rt.ok)('start-up cleanup of crash leftovers (containerd)', () =
     await runtime?.close();
     agent = runtime = undefined;
     await iso.cleanup();
+    removeRuntimeDir(iso);
   });
 
   it('goes from one leftover of each crash point to a clean namespace, one log line per item', async () => {

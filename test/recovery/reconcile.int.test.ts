@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIsolation, ctr, requireRuntimes, waitFor, type TestIsolation } from '../helpers/index.js';
-import { containerdAgentEnv, startAgentProcess, type AgentProcess } from './agent-process.js';
+import { containerdAgentEnv, startAgentProcess, type AgentProcess, removeRuntimeDir } from './agent-process.js';
 import { command, ensure, invokeWorker, listStatuses } from './worker-calls.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'reconcile.int.test.ts');
@@ -25,6 +25,7 @@ describe.skipIf(!rt.ok)('periodic reconcile (containerd, agent process)', () => 
   afterEach(async () => {
     for (const a of agents.splice(0)) await a.kill9();
     await iso.cleanup();
+    removeRuntimeDir(iso);
   });
 
   it('goes from a container removed by hand to a released worker, and adopts one it did not make', async () => {

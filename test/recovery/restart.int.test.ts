@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIsolation, requireRuntimes, type TestIsolation } from '../helpers/index.js';
-import { containerdAgentEnv, startAgentProcess, type AgentProcess } from './agent-process.js';
+import { containerdAgentEnv, startAgentProcess, type AgentProcess, removeRuntimeDir } from './agent-process.js';
 import { command, ensure, invokeDirect, invokeWorker, listStatuses, type Ensured } from './worker-calls.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'restart.int.test.ts');
@@ -23,6 +23,7 @@ describe.skipIf(!rt.ok)('restart recovery (containerd, agent process)', () => {
   afterEach(async () => {
     for (const a of agents.splice(0)) await a.kill9();
     await iso.cleanup();
+    removeRuntimeDir(iso);
   });
 
   it('goes from 5 workers (2 paused) through kill -9 to the same 5 adopted, each usable, nothing left', async () => {

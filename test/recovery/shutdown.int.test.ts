@@ -6,7 +6,7 @@
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIsolation, ctr, lines, requireRuntimes, waitFor, type TestIsolation } from '../helpers/index.js';
-import { containerdAgentEnv, startAgentProcess, type AgentProcess } from './agent-process.js';
+import { containerdAgentEnv, startAgentProcess, type AgentProcess, removeRuntimeDir } from './agent-process.js';
 import type { CallResult } from '../server/helpers/agent-client.js';
 import { command, ensure, invokeWorker, listStatuses } from './worker-calls.js';
 
@@ -30,6 +30,7 @@ describe.skipIf(!rt.ok)('graceful shutdown (containerd, agent process)', () => {
   afterEach(async () => {
     for (const a of agents.splice(0)) await a.kill9();
     await iso.cleanup();
+    removeRuntimeDir(iso);
   });
 
   /** 3 workers (1 paused), then 4 Ensures in flight when SIGTERM arrives. */
