@@ -200,7 +200,7 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = Object.freeze([
   doc('identity', 'ESB_BRAND_SLUG', '–', 'Brand `B` (highest priority), sanitised to `[a-z0-9-]`.'),
   doc('identity', 'PROJECT_NAME', '–', 'Brand fallback: project name minus a trailing `-<ENV>`/`_<ENV>`.'),
   doc('identity', '<B>_TAG', '`latest`', 'Tag of the (unreachable) fallback image, e.g. `ESB_TAG`.'),
-  doc('runtime', 'AGENT_RUNTIME', '`auto`', '`containerd`, `docker` or `simulated`; unset = auto-detect at startup. Anything else is an error (the Go agent silently used docker).'),
+  doc('runtime', 'AGENT_RUNTIME', '`auto`', '`containerd`, `docker` or `simulated`; unset = containerd when its socket answers, else docker (see docs/running.md). Anything else is an error (the Go agent silently used docker).'),
   doc('grpc', 'PORT', '`50051`', 'gRPC port.'),
   doc('grpc', 'AGENT_GRPC_HOST', '`0.0.0.0`', 'gRPC bind address (the Go agent listens on all interfaces).'),
   doc('grpc', 'AGENT_GRPC_REFLECTION', '`0`', '`1` enables gRPC server reflection.'),

@@ -6,14 +6,11 @@
  * Tests start a whole agent in-process with {@link startAgent}.
  */
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerCredentials } from '@grpc/grpc-js';
 import type { DestinationStream, Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { loadConfig, type Config } from './config.js';
-import { AgentError } from './errors.js';
-import { containerName, isManaged, parseMemoryLimit, workerLabels, type StackIdentity } from './identity.js';
+import { containerName, parseMemoryLimit, workerLabels, type StackIdentity } from './identity.js';
 import type { Invoker } from './invoke/invoke-api.js';
 import { createInvoker } from './invoke/invoker.js';
 import { openJournalFile } from './journal/journal-file.js';
@@ -26,10 +23,9 @@ import { createObservability, type Observability } from './observability/attach.
 import { runtimeActors } from './runtime/actors.js';
 import type { ContainerRuntime, WorkerSpec } from './runtime/container-runtime.js';
 import { createLimiter, type Limiter } from './runtime/limiter.js';
-import { SimulatedRuntime } from './runtime/simulated/simulated-runtime.js';
-import { containerdRuntimeFromConfig } from './runtime/containerd/from-config.js';
-import { createDockerRuntime } from './runtime/docker/create-docker-runtime.js';
 import { gracefulShutdown, startRecovery, type ReconcileLoop } from './recovery/index.js';
+import { selectRuntime, type RuntimeOverrides } from './runtime/select-runtime.js';
+import { waitForTcp } from './runtime/tcp-ready.js';
 import type { RpcHooks } from './server/rpc-interceptor.js';
 import { createGrpcServer, type AgentGrpcServer } from './server/server.js';
 import { loadServerCredentials, type TlsOptions } from './server/tls.js';
@@ -47,6 +43,8 @@ export interface StartAgentOptions {
   logDestination?: DestinationStream | undefined;
   /** Extra inspection observer (journal tests, tools). */
   inspect?: ((event: InspectionEvent) => void) | undefined;
+  /** Host paths of the selected runtime moved away from their defaults (tests, embedding). */
+  runtimeOverrides?: RuntimeOverrides | undefined;
 }
 
 export interface RunningAgent {
@@ -92,7 +90,7 @@ async function assemble(
 ): Promise<RunningAgent> {
   const obs = await createObservability({ config: observabilityConfig(config), log: log.child({ component: 'observability' }) });
   closers.push(() => obs.close());
-  const runtime = opts.runtime ?? (await createRuntime(config, log));
+  const runtime = opts.runtime ?? (await createRuntime(config, log, opts.runtimeOverrides));
   if (!opts.runtime) closers.push(() => runtime.close());
   const journal = await openJournal(config, log);
   if (journal) closers.push(journal.close);
@@ -182,39 +180,10 @@ async function openJournal(config: Config, log: Logger): Promise<{ inspect: Insp
 }
 
 // ---- Runtime selection: adapters plug in here ------------------------------------------------
-// Each adapter gets an options object built from `config` (no adapter reads the environment).
-// containerd: `new ContainerdRuntime({ socket: config.containerd.socket, cni: config.cni, … })`.
-// docker:     `new DockerRuntime({ host: config.docker.host, network: config.containersNetwork, … })`.
-// auto:       probe the containerd socket, then the Docker socket.
-async function createRuntime(config: Config, log: Logger): Promise<ContainerRuntime> {
-  const kind = config.runtime.kind;
-  switch (kind) {
-    case 'simulated':
-      log.warn('AGENT_RUNTIME=simulated: workers are simulated in memory, no containers are started');
-      return new SimulatedRuntime({
-        endpoints: config.simulated.endpoints,
-        isManaged: (labels) => isManaged(labels, config.identity),
-      });
-    // [recovery hook] minimal runtime selection so the recovery tests run the real adapters.
-    case 'containerd':
-      return containerdRuntimeFromConfig(config, log.child({ component: 'containerd' }));
-    case 'docker':
-      return dockerRuntime(config, log);
-    case 'auto':
-      throw new AgentError('FAILED_PRECONDITION',
-        `AGENT_RUNTIME=${kind}: auto-detection is not available in this build; set AGENT_RUNTIME=containerd, docker or simulated`,
-        { step: 'runtime' });
-  }
-}
-
-// [recovery hook] Docker adapter options from config (until the composition root's own selection lands).
-function dockerRuntime(config: Config, log: Logger): Promise<ContainerRuntime> {
-  return createDockerRuntime({
-    dockerHost: config.docker.host, network: config.containersNetwork,
-    identity: { brand: config.identity.brand, env: config.identity.env },
-    pullPolicy: config.images.pullPolicy, apiVersion: config.docker.apiVersion,
-    logger: log.child({ component: 'docker' }),
-  });
+// Each adapter gets an options object built from `config` (src/runtime/select-runtime.ts; no
+// adapter reads the environment). `auto`: containerd when its socket answers, else dockerd.
+function createRuntime(config: Config, log: Logger, overrides: RuntimeOverrides | undefined): Promise<ContainerRuntime> {
+  return selectRuntime(config, log, overrides);
 }
 
 /** Worker specs: name `{brand}-{env}-{function}-{8hex}`, the five labels, the memory limit. */
@@ -228,28 +197,6 @@ function specBuilder(identity: StackIdentity, log: Logger): (req: EnsureRequest)
       labels: workerLabels(identity, req.functionName, req.ownerId), memoryLimitBytes: memory.bytes,
     };
   };
-}
-
-/** Polls a TCP connect to the worker until it is accepted; honours `signal`, bounded by `timeoutMs`. */
-async function waitForTcp(input: ReadyInput, timeoutMs: number, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
-    if (await tcpAccepts(input.ipAddress, input.port, signal)) return;
-    if (Date.now() + delay > deadline) {
-      throw new AgentError('UNAVAILABLE', `worker ${input.name} did not accept connections on ${input.ipAddress}:${input.port} within ${timeoutMs} ms`, { step: 'waitReady' });
-    }
-    await sleep(delay, undefined, { signal });
-  }
-}
-
-function tcpAccepts(host: string, port: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, signal, timeout: 1_000 });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
 }
 
 async function shutdown(

@@ -181,8 +181,10 @@ describe('startAgent', () => {
     }
   });
 
-  it('refuses a runtime this build does not have, naming it', async () => {
-    await expect(startAgent({ ...BASE_ENV, AGENT_RUNTIME: 'containerd' })).rejects.toThrow(/AGENT_RUNTIME=containerd: the containerd runtime is not available in this build/);
+  it('refuses to start with one line naming the runtime when its socket is absent', async () => {
+    const err = await startAgent({ ...BASE_ENV, AGENT_RUNTIME: 'containerd', CONTAINERD_SOCKET: '/nonexistent/esb-test.sock' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^AGENT_RUNTIME=containerd: containerd socket \/nonexistent\/esb-test.sock does not exist/);
+    expect((err as Error).message).not.toContain('\n');
   });
 
   it('stops when its abort signal fires', async () => {

@@ -124,15 +124,22 @@ export class CniExecutor {
   }
 
   /**
-   * GC: every cached attachment of `list` whose container id is not in `valid` is deleted (DEL
-   * with its cached result, no netns). The spec-1.1 GC command is not used: the bookworm plugins
-   * speak 1.0.0 only. Returns the ids collected; errors of single entries are collected too.
+   * GC: every cached attachment of `list` whose container id is not valid is deleted (DEL with
+   * its cached result, no netns). `valid` is evaluated after the cache was read: a container
+   * always exists before its ADD, so one created meanwhile cannot be mistaken for stale. The
+   * spec-1.1 GC command is not used: the bookworm plugins speak 1.0.0 only. Returns the ids
+   * collected and the errors of single entries.
    */
-  async gc(list: NetworkConfigList, valid: ReadonlySet<string>): Promise<{ removed: string[]; failed: AgentError[] }> {
+  async gc(
+    list: NetworkConfigList,
+    valid: ReadonlySet<string> | (() => Promise<ReadonlySet<string>>),
+  ): Promise<{ removed: string[]; failed: AgentError[] }> {
+    const entries = await listCacheEntries(this.opts.cacheDir, list.name);
+    const keep = typeof valid === 'function' ? await valid() : valid;
     const removed: string[] = [];
     const failed: AgentError[] = [];
-    for (const e of await listCacheEntries(this.opts.cacheDir, list.name)) {
-      if (valid.has(e.containerId)) continue;
+    for (const e of entries) {
+      if (keep.has(e.containerId)) continue;
       try {
         await this.del(list, { containerId: e.containerId, netns: '', ifName: e.ifName });
         removed.push(e.containerId);

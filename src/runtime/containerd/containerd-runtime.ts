@@ -5,7 +5,7 @@
  * AgentError only; teardownNetwork, stop and remove treat "not found" as done.
  */
 import { connect } from 'node:net';
-import { AgentError } from '../../errors.js';
+import { AgentError, toAgentError } from '../../errors.js';
 import type {
   ContainerRuntime,
   CreatedContainer,
@@ -48,7 +48,13 @@ export class ContainerdRuntime implements ContainerRuntime {
     this.events = new TaskEventStream(ctx.client, {
       now: ctx.now,
       onEvent: (e) => {
-        for (const l of this.listeners) l(e);
+        for (const l of this.listeners) {
+          try {
+            l(e);
+          } catch (err) {
+            ctx.log.warn({ err, event: e }, 'runtime event listener threw');
+          }
+        }
       },
       onError: (err) => ctx.log.warn({ err }, 'containerd event stream broke; resubscribing'),
     });
@@ -57,16 +63,20 @@ export class ContainerdRuntime implements ContainerRuntime {
 
   /** Makes the image available per the pull policy (see image-ensure.ts). Throws AgentError. */
   ensureImage(image: string, opts: EnsureImageOptions): Promise<ImageInfo> {
-    return ensureImageWithPolicy(this.ctx, this.images.puller, this.images.policy, image, opts);
+    return edge('pullImage', `ensure image ${image}`, () => ensureImageWithPolicy(this.ctx, this.images.puller, this.images.policy, image, opts));
   }
 
   async create(spec: WorkerSpec, opts: OpOptions): Promise<CreatedContainer> {
     this.ctx.log.debug({ name: spec.name, image: spec.image }, 'create');
-    await createWorker(this.ctx, spec, opts.signal, (name) => this.remove(name, {}));
+    await edge('create', `create ${spec.name}`, () => createWorker(this.ctx, spec, opts.signal, (name) => this.remove(name, {})));
     return { containerId: spec.name };
   }
 
-  async setupNetwork(name: string, opts: OpOptions): Promise<NetworkAttachment> {
+  setupNetwork(name: string, opts: OpOptions): Promise<NetworkAttachment> {
+    return edge('network', `network ${name}`, () => this.attach(name, opts));
+  }
+
+  private async attach(name: string, opts: OpOptions): Promise<NetworkAttachment> {
     let pid: number | undefined;
     if (this.ctx.netnsMode === 'task') {
       const task = await getTask(this.ctx, name, opts.signal);
@@ -85,7 +95,11 @@ export class ContainerdRuntime implements ContainerRuntime {
     }
   }
 
-  async teardownNetwork(name: string, _opts: OpOptions): Promise<void> {
+  teardownNetwork(name: string, _opts: OpOptions): Promise<void> {
+    return edge('network', `network teardown ${name}`, () => this.detach(name));
+  }
+
+  private async detach(name: string): Promise<void> {
     const task = this.ctx.netnsMode === 'task' ? await getTask(this.ctx, name) : undefined;
     const alive = task && task.status !== 'STOPPED' ? task.pid : undefined;
     const rt = { containerId: name, netns: workerNetnsPath(this.ctx, name, alive), ifName: this.ctx.ifName };
@@ -93,7 +107,11 @@ export class ContainerdRuntime implements ContainerRuntime {
     if (this.ctx.netnsMode === 'precreated') await deleteNetns(name);
   }
 
-  async start(name: string, opts: OpOptions): Promise<void> {
+  start(name: string, opts: OpOptions): Promise<void> {
+    return edge('start', `start ${name}`, () => this.startTask(name, opts));
+  }
+
+  private async startTask(name: string, opts: OpOptions): Promise<void> {
     if (this.ctx.netnsMode === 'precreated') {
       const task = await getTask(this.ctx, name, opts.signal);
       if (!task) await createTask(this.ctx, name, await snapshotMounts(this.ctx, name, opts.signal));
@@ -104,15 +122,15 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   pause(name: string, opts: OpOptions): Promise<void> {
-    return setPaused(this.ctx, name, true, opts.signal);
+    return edge('pause', `pause ${name}`, () => setPaused(this.ctx, name, true, opts.signal));
   }
 
   resume(name: string, opts: OpOptions): Promise<void> {
-    return setPaused(this.ctx, name, false, opts.signal);
+    return edge('resume', `resume ${name}`, () => setPaused(this.ctx, name, false, opts.signal));
   }
 
   stop(name: string, opts: StopOptions): Promise<void> {
-    return stopTask(this.ctx, name, opts.graceMs);
+    return edge('stop', `stop ${name}`, () => stopTask(this.ctx, name, opts.graceMs));
   }
 
   /** Network, task, container, snapshot, create lease, netns and files; each "not found" is done. Throws the first other error after trying every step. */
@@ -125,7 +143,7 @@ export class ContainerdRuntime implements ContainerRuntime {
         if (!isNotFound(err)) errors.push(err);
       }
     };
-    await step(() => this.teardownNetwork(name, {}));
+    await step(() => this.detach(name));
     await step(() => this.deleteTask(name));
     await step(() => this.ctx.client.call('containers', 'Delete', { id: name }, { what: name }));
     await step(() => this.ctx.client.call('snapshots', 'Remove', { snapshotter: this.ctx.snapshotter, key: name }, { what: name }));
@@ -136,11 +154,11 @@ export class ContainerdRuntime implements ContainerRuntime {
   }
 
   list(opts: OpOptions): Promise<ManagedContainer[]> {
-    return listWorkers(this.ctx, opts.signal);
+    return edge('list', 'list', () => listWorkers(this.ctx, opts.signal));
   }
 
   metrics(name: string, opts: OpOptions): Promise<RuntimeMetrics> {
-    return workerMetrics(this.ctx, name, opts.signal);
+    return edge('metrics', `metrics ${name}`, () => workerMetrics(this.ctx, name, opts.signal));
   }
 
   subscribe(listener: RuntimeEventListener): () => void {
@@ -181,6 +199,15 @@ export class ContainerdRuntime implements ContainerRuntime {
       if (this.ctx.now() > deadline) throw new AgentError('DEADLINE_EXCEEDED', `worker ${name} did not accept on ${ip}:${this.readiness.port} within ${this.readiness.timeoutMs} ms`, { step: 'start' });
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+}
+
+/** Runs `fn` and turns anything that is not an AgentError into one (the interface throws AgentError only). */
+async function edge<T>(step: string, context: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toAgentError(err, context, step);
   }
 }
 

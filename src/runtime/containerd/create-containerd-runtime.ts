@@ -84,6 +84,7 @@ async function build(options: ContainerdRuntimeOptions & ContainerdFactoryExtras
   };
   if (net.probe > 0) ctx.log.warn({ subnet: net.subnet, probe: net.probe }, 'base CNI subnet is claimed by another network; using a probe');
   if (net.exhausted) ctx.log.warn({ subnet: net.subnet }, 'every CNI subnet probe is claimed; using the base subnet');
+  await collectStaleAttachments(ctx);
   const capper = new LogCapper(logDir, options.logMaxBytes ?? 10 * 1024 * 1024);
   const registry = new RegistryClient({ userAgent: `esb-agent containerd/${version ?? '?'}`, ...options.registry });
   const puller = new ImagePuller(client, registry, ctx.snapshotter, ctx.now);
@@ -92,6 +93,25 @@ async function build(options: ContainerdRuntimeOptions & ContainerdFactoryExtras
     policy: options.pullPolicy ?? 'if-not-present',
     close: () => registry.close(),
   });
+}
+
+/**
+ * CNI attachments cached for containers that no longer exist in the namespace (removed behind
+ * our back, or an agent that died between ADD and rollback) are deleted with their cached result,
+ * so their IP leases do not leak. Failures are logged, never fatal.
+ */
+async function collectStaleAttachments(ctx: AdapterContext): Promise<void> {
+  try {
+    const existing = async (): Promise<Set<string>> => {
+      const { containers } = await ctx.client.call<{ containers: Array<{ id: string }> }>('containers', 'List', { filters: [] });
+      return new Set(containers.map((c) => c.id));
+    };
+    const { removed, failed } = await ctx.cni.gc(ctx.network, existing);
+    if (removed.length > 0) ctx.log.warn({ removed }, 'released CNI attachments of containers that no longer exist');
+    for (const err of failed) ctx.log.warn({ err }, 'could not release a stale CNI attachment');
+  } catch (err) {
+    ctx.log.warn({ err }, 'stale CNI attachment check failed');
+  }
 }
 
 function ipamTypes(list: { plugins: Array<Record<string, unknown>> }): string[] {

@@ -40,6 +40,8 @@ export function mapContainerdError(err: unknown, context: string): AgentError {
   // containerd forwards the shim's context errors as UNKNOWN with the Go text.
   if (code === 'INTERNAL' && /context deadline exceeded/i.test(detail)) code = 'DEADLINE_EXCEEDED';
   if (code === 'INTERNAL' && /context canceled/i.test(detail)) code = 'CANCELLED';
+  // An image whose entrypoint cannot be executed is the caller's problem, as in the Docker adapter.
+  if (code === 'INTERNAL' && /exec: .*(no such file or directory|executable file not found|permission denied)/i.test(detail)) code = 'FAILED_PRECONDITION';
   let message = `${context}: ${detail}`;
   if (code === 'UNAVAILABLE' && /ENOENT|ECONNREFUSED|No connection established/i.test(detail)) {
     message = `${context}: containerd is not reachable (${detail})`;

@@ -74,6 +74,10 @@ export function mapDockerError(err: unknown, what: string, step: string, endpoin
   if (typeof e.statusCode === 'number') {
     return new AgentError(codeForStatus(e.statusCode, msg), `${what}: ${msg}`, { cause: err, step });
   }
+  // Node refuses a request path with spaces or control characters (e.g. a malformed image ref): the caller's input.
+  if (e.code === 'ERR_UNESCAPED_CHARACTERS') {
+    return new AgentError('INVALID_ARGUMENT', `${what}: contains characters that are not allowed (spaces or control characters)`, { cause: err, step });
+  }
   if (e.name === 'AbortError' || e.code === 'ABORT_ERR') {
     return new AgentError('CANCELLED', `${what}: cancelled`, { cause: err, step });
   }

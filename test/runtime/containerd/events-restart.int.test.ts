@@ -82,6 +82,25 @@ describe.skipIf(!rt.ok)('containerd adapter events and restarts', () => {
     await iso.assertNothingLeft();
   });
 
+  it('goes from a worker removed behind the agent\'s back to its IP lease released by the next start-up', async () => {
+    const image = await iso.importImage();
+    const first = await makeRuntime(iso);
+    runtimes.push(first);
+    const spec = workerSpec(iso, image, 'orphan');
+    await first.create(spec, {});
+    await first.setupNetwork(spec.name, {});
+    await first.start(spec.name, {});
+    await first.close();
+    await ctr(iso.namespace, ['tasks', 'kill', '-s', 'SIGKILL', spec.name]);
+    await waitFor(async () => (await ctr(iso.namespace, ['tasks', 'ls'])).includes('STOPPED'), { what: 'task stopped' });
+    await ctr(iso.namespace, ['tasks', 'rm', spec.name]);
+    await ctr(iso.namespace, ['containers', 'rm', spec.name]); // ctr removes the snapshot too
+    expect((await iso.findLeftovers()).join('\n')).toMatch(/IPAM leases|CNI result caches/);
+    const second = await makeRuntime(iso);
+    runtimes.push(second);
+    await iso.assertNothingLeft();
+  });
+
   it('goes from a paused worker to stopped without hanging (thaw then kill)', async () => {
     const image = await iso.importImage();
     const runtime = await makeRuntime(iso);

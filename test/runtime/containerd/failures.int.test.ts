@@ -54,6 +54,15 @@ describe.skipIf(!rt.ok)('containerd adapter failures leave nothing behind', () =
     await iso.assertNothingLeft();
   });
 
+  it('goes from a CNI bin dir without the plugins to a start-up FAILED_PRECONDITION naming the plugin', async () => {
+    const empty = join(iso.workDir, 'emptybin');
+    await mkdir(empty);
+    await expect(makeRuntime(iso, { cni: { brand: iso.brand, binDirs: [empty] } })).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      message: expect.stringMatching(new RegExp(`CNI plugin "\\w[\\w-]*" not found in ${empty}`)),
+    });
+  });
+
   it('goes from a failing CNI plugin to a clear error, the IP released and nothing left', async () => {
     const image = await iso.importImage();
     const bin = join(iso.workDir, 'fakebin');

@@ -1,0 +1,139 @@
+/**
+ * Agent-level scenarios shared by the containerd and docker files: each takes a "bed" saying how
+ * to start the agent in the test's isolation and how to hurt a worker from outside.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { expect } from 'vitest';
+import type { TestIsolation } from '../helpers/index.js';
+import { waitFor } from '../helpers/index.js';
+import type { AgentTestClient } from '../server/helpers/agent-client.js';
+import { deadlineIn } from '../server/helpers/agent-client.js';
+import { ensureRequest, invokeDirect, OWNER, startTestAgent, waitForListStatus, type AgentUnderTest } from './agent-support.js';
+
+export interface AgentBed {
+  iso: TestIsolation;
+  env: Record<string, string>;
+  image: string;
+  /** Kills the worker's process from outside the agent (kill -9 / docker kill). */
+  killWorker(info: WorkerInfo): Promise<void>;
+  /** Keeps track of the agent the scenario started, so afterEach can stop it. */
+  track(under: AgentUnderTest | undefined): void;
+}
+
+export interface WorkerInfo {
+  id: string;
+  name: string;
+  ip_address: string;
+  port: number;
+}
+
+const ref = (info: WorkerInfo) => ({ container_id: info.id, owner_id: OWNER });
+
+async function start(bed: AgentBed, extra: Record<string, string> = {}): Promise<AgentUnderTest> {
+  const under = await startTestAgent(bed.iso, { ...bed.env, ...extra });
+  bed.track(under);
+  return under;
+}
+
+/** Leftovers are released by the worker actors in the background: poll until none remain. */
+export async function waitNothingLeft(iso: TestIsolation): Promise<void> {
+  await waitFor(async () => (await iso.findLeftovers()).length === 0, { timeoutMs: 60_000, what: 'no leftovers' }).catch(async () => undefined);
+  await iso.assertNothingLeft();
+}
+
+/** Ensure fails with `code` for `image`; nothing is left. */
+export async function ensureFailsWith(bed: AgentBed, image: string, code: grpc.status, extra: Record<string, string> = {}): Promise<grpc.ServiceError> {
+  const { client } = await start(bed, extra);
+  const res = await client.call('EnsureContainer', ensureRequest(image, 'fails'));
+  expect(res.error?.code, res.error?.message).toBe(code);
+  expect((await client.ok('ListContainers', { owner_id: OWNER })).containers).toEqual([]);
+  await waitNothingLeft(bed.iso);
+  return res.error!;
+}
+
+/** Ensures cancelled by short client deadlines fail with DEADLINE_EXCEEDED (or succeed) and leave nothing. */
+export async function cancelledEnsuresLeaveNothing(bed: AgentBed): Promise<number> {
+  const { client } = await start(bed);
+  let cancelled = 0;
+  for (const ms of [20, 80, 200, 400, 800]) {
+    const res = await client.call<WorkerInfo>('EnsureContainer', ensureRequest(bed.image, `dl${ms}`), { deadline: deadlineIn(ms) });
+    if (res.error) {
+      expect(res.error.code, res.error.message).toBe(grpc.status.DEADLINE_EXCEEDED);
+      cancelled++;
+    } else {
+      await client.ok('DestroyContainer', ref(res.reply!));
+    }
+  }
+  await waitFor(async () => (await client.ok('ListContainers', { owner_id: OWNER })).containers.length === 0, { what: 'empty list' });
+  await waitNothingLeft(bed.iso);
+  return cancelled;
+}
+
+/** Destroy sent when the worker enters `state`: Ensure fails, Destroy succeeds, nothing left. */
+export async function destroyDuring(bed: AgentBed, state: 'creating' | 'netSetup'): Promise<void> {
+  const under = await start(bed);
+  const { client, agent } = under;
+  let destroying: Promise<unknown> | undefined;
+  const unsubscribe = agent.supervisor.subscribe(({ view }) => {
+    if (!destroying && view.state.split('.')[0] === state) {
+      destroying = client.ok('DestroyContainer', { container_id: view.name, owner_id: OWNER });
+    }
+  });
+  try {
+    const res = await client.call('EnsureContainer', ensureRequest(bed.image, `d${state.toLowerCase()}`));
+    expect(destroying, `the worker never entered ${state}`).toBeDefined();
+    expect(await destroying).toEqual({ success: true });
+    expect(res.error?.code, res.error?.message).toBeDefined();
+  } finally {
+    unsubscribe();
+  }
+  await waitFor(async () => (await client.ok('ListContainers', { owner_id: OWNER })).containers.length === 0, { what: 'empty list' });
+  await waitNothingLeft(bed.iso);
+}
+
+/** 20 concurrent Ensures then 20 Destroys: all succeed, distinct IPs, nothing left. */
+export async function twentyConcurrent(bed: AgentBed): Promise<void> {
+  const { client } = await start(bed);
+  const infos = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+    client.ok<WorkerInfo>('EnsureContainer', ensureRequest(bed.image, `c${i}`))));
+  expect(new Set(infos.map((i) => i.ip_address)).size).toBe(20);
+  expect(new Set(infos.map((i) => i.id)).size).toBe(20);
+  const answers = await Promise.all(infos.map((i) => invokeDirect(i.ip_address, { n: i.name })));
+  expect(answers.every((a) => a.status === 200)).toBe(true);
+  const destroyed = await Promise.all(infos.map((i) => client.ok('DestroyContainer', ref(i))));
+  expect(destroyed.every((d) => d.success === true)).toBe(true);
+  expect((await client.ok('ListContainers', { owner_id: OWNER })).containers).toEqual([]);
+  await waitNothingLeft(bed.iso);
+}
+
+/** A worker killed from outside shows as STOPPED in List; returns the measured delay in ms. */
+export async function killedShowsStopped(bed: AgentBed): Promise<number> {
+  const { client } = await start(bed);
+  const info = await client.ok<WorkerInfo>('EnsureContainer', ensureRequest(bed.image, 'killed'));
+  const killedAt = performance.now();
+  await bed.killWorker(info);
+  await waitForListStatus(client, info.id, 'STOPPED');
+  const delayMs = performance.now() - killedAt;
+  expect((await client.call('InvokeWorker', { ...ref(info), payload: Buffer.from('{}') })).error?.code).toBeDefined();
+  expect(await client.ok('DestroyContainer', ref(info))).toEqual({ success: true });
+  await waitNothingLeft(bed.iso);
+  return delayMs;
+}
+
+/** Agent stopped (workers kept) and started again: List, the IP and Invoke are right. */
+export async function survivesRestart(bed: AgentBed): Promise<void> {
+  const first = await start(bed, { AGENT_SHUTDOWN_POLICY: 'keep' });
+  const info = await first.client.ok<WorkerInfo>('EnsureContainer', ensureRequest(bed.image, 'restart'));
+  await first.stop();
+  const second = await start(bed, { AGENT_SHUTDOWN_POLICY: 'keep' });
+  const client: AgentTestClient = second.client;
+  const [entry] = (await client.ok('ListContainers', { owner_id: OWNER })).containers;
+  expect(entry).toMatchObject({ container_id: info.id, container_name: info.name, status: 'RUNNING', owner_id: OWNER });
+  const view = second.agent.supervisor.all().find((v) => v.containerId === info.id);
+  expect(view?.ipAddress).toBe(info.ip_address);
+  const invoked = await client.ok('InvokeWorker', { ...ref(info), payload: Buffer.from('{"after":"restart"}'), timeout_ms: 10_000 });
+  expect(invoked.status_code).toBe(200);
+  expect(await invokeDirect(info.ip_address, { direct: true })).toMatchObject({ status: 200 });
+  expect(await client.ok('DestroyContainer', ref(info))).toEqual({ success: true });
+  await waitNothingLeft(bed.iso);
+}
