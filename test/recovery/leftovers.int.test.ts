@@ -91,7 +91,11 @@ describe.skipIf(!rt.ok)('start-up cleanup of crash leftovers (containerd)', () =
     for (const s of [noTask, created, netted, netNoTask]) expect(removed).toContain(`container ${s.name}`);
     expect(removed).toContain(`task ${orphan.name}`);
     expect(removed).toContain(`snapshot ${leaseOnly}`);
-    expect(removed).toContain(`cni-attachment ${orphan.name}`);
+    // The adapter itself releases cached attachments of vanished containers when it is built
+    // (before recovery runs); either of the two may report it.
+    const byAdapter = agent.logs().some((l) => l.msg === 'released CNI attachments of containers that no longer exist'
+      && Array.isArray(l['removed']) && (l['removed'] as string[]).includes(orphan.name));
+    expect(byAdapter || removed.includes(`cni-attachment ${orphan.name}`)).toBe(true);
     expect(removed).toContain(`lease ${createLeaseId(leaseOnly)}`);
     expect(removed).toContain(`ipam-lease ${ghostIp} ${ghost}`);
     expect(removed.some((r) => r.includes(good.name))).toBe(false);
