@@ -18,7 +18,7 @@ import { isNotFound } from '../runtime/containerd/grpc-errors.js';
 import { deleteNetns, removeWorkerFiles } from '../runtime/containerd/host-files.js';
 import { getTask, stopTask } from '../runtime/containerd/task-control.js';
 import {
-  type IpamLease, type LeaseRecord, listLeases, listSnapshotKeys, listTasks, namespaceContainerIds, ourCacheEntries, ourIpamLeases, ourNetns, ourWorkerFiles,
+  type IpamLease, type LeaseRecord, listLeases, listSnapshotKeys, ourShims, listTasks, namespaceContainerIds, ourCacheEntries, ourIpamLeases, ourNetns, ourWorkerFiles,
 } from './containerd-scan.js';
 import { removeLeftoverContainer } from './generic-recovery.js';
 import type { CleanupOptions, Leftover, LeftoverKind, RecoverableRuntime, RuntimeInventory } from './recoverable-runtime.js';
@@ -124,9 +124,17 @@ export class ContainerdRecovery implements RecoverableRuntime {
       }
       out.push(item);
     };
-    for (const t of await listTasks(this.ctx, signal)) {
+    const tasks = await listTasks(this.ctx, signal);
+    for (const t of tasks) {
       const id = t.id || t.container_id || '';
       if (orphan(id)) await step('task', id, `task ${t.status} without a container`, () => this.deleteTask(id));
+    }
+    // A task create that outlived its client can leave a shim containerd has no task for.
+    const known = new Set(tasks.map((t) => t.id || t.container_id || ''));
+    for (const shim of await ourShims(this.ctx, this.opts.namePrefix)) {
+      if (orphan(shim.id) && !known.has(shim.id)) {
+        await step('shim', `${shim.id} (pid ${shim.pid})`, 'shim without a task or container', async () => killGone(shim.pid));
+      }
     }
     await this.cleanNetwork(o.cache, o.ipam, orphan, step);
     for (const key of await listSnapshotKeys(this.ctx, signal)) {
@@ -190,6 +198,15 @@ export class ContainerdRecovery implements RecoverableRuntime {
     } finally {
       await this.ctx.client.call('containers', 'Delete', { id }, { what: id }).catch(() => undefined);
     }
+  }
+}
+
+/** SIGKILL; a process that is already gone is fine. */
+function killGone(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }
 

@@ -102,3 +102,31 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
     return [];
   }
 }
+
+/** A runc v2 shim process of ours, found by its command line. */
+export interface ShimProcess {
+  pid: number;
+  id: string;
+}
+
+/** Pure. The `-namespace`, `-id` and `-address` arguments of a shim command line (NUL-separated). */
+export function parseShimCmdline(cmdline: string): { namespace: string; id: string; address: string } | undefined {
+  const args = cmdline.split('\0').filter(Boolean);
+  if (!args[0]?.endsWith('containerd-shim-runc-v2')) return undefined;
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] ?? '' : '';
+  };
+  return { namespace: value('-namespace'), id: value('-id'), address: value('-address') };
+}
+
+/** Shims of our namespace and daemon whose id has `prefix` (from /proc; [] when unreadable). */
+export async function ourShims(ctx: AdapterContext, prefix: string, procDir = '/proc'): Promise<ShimProcess[]> {
+  const out: ShimProcess[] = [];
+  for (const entry of await readdirOrEmpty(procDir)) {
+    if (!/^\d+$/.test(entry)) continue;
+    const shim = parseShimCmdline(await readFile(join(procDir, entry, 'cmdline'), 'utf8').catch(() => ''));
+    if (shim && shim.namespace === ctx.namespace && shim.address === ctx.client.socket && shim.id.startsWith(prefix)) out.push({ pid: Number(entry), id: shim.id });
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import type { ManagedContainer } from '../runtime/container-runtime.js';
 export type LeftoverKind =
   | 'container'
   | 'task'
+  | 'shim'
   | 'cni-attachment'
   | 'ipam-lease'
   | 'snapshot'

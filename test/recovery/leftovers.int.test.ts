@@ -4,6 +4,7 @@
  * API, as a `kill -9` at that point would leave them. The agent process started afterwards must
  * remove each of them, say so in its log, adopt none of them, and leave nothing behind.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,11 +24,13 @@ describe.skipIf(!rt.ok)('start-up cleanup of crash leftovers (containerd)', () =
   let iso: TestIsolation;
   let runtime: ContainerRuntime | undefined;
   let agent: AgentProcess | undefined;
+  let fakeShim: ChildProcess | undefined;
   beforeEach(async () => {
     iso = await createIsolation('recovery-leftovers');
   });
   afterEach(async () => {
     await agent?.kill9();
+    if (fakeShim && fakeShim.exitCode === null && fakeShim.signalCode === null) fakeShim.kill('SIGKILL');
     await runtime?.close();
     agent = runtime = undefined;
     await iso.cleanup();
@@ -77,6 +80,12 @@ describe.skipIf(!rt.ok)('start-up cleanup of crash leftovers (containerd)', () =
     const ghost = `${id.containerPrefix}-${id.env}-ghost-0000fffe`; // IP lease file with no CNI cache entry
     const ghostIp = `${iso.subnet.cidr.split('.').slice(0, 3).join('.')}.250`;
     await writeFile(join(ipamDir(ctx), ghostIp), `${ghost}\neth0`);
+    // A shim left by a task create that outlived its client, with no task record: stood in for by
+    // a process of ours with a shim's command line.
+    const shimId = `${id.containerPrefix}-${id.env}-shim-0000fffd`;
+    fakeShim = spawn('bash', ['-c', 'exec -a /usr/bin/containerd-shim-runc-v2 "$0" -e "setInterval(() => {}, 1000)" -- "$@"',
+      process.execPath, '-namespace', iso.namespace, '-id', shimId, '-address', ctx.client.socket], { stdio: 'ignore' });
+    const shimGone = new Promise((r) => fakeShim!.once('exit', r));
     const good = spec('good');                // a complete worker: adopted, not touched
     await runtime.create(good, {});
     const goodIp = (await runtime.setupNetwork(good.name, {})).ipAddress;
@@ -98,6 +107,8 @@ describe.skipIf(!rt.ok)('start-up cleanup of crash leftovers (containerd)', () =
     expect(byAdapter || removed.includes(`cni-attachment ${orphan.name}`)).toBe(true);
     expect(removed).toContain(`lease ${createLeaseId(leaseOnly)}`);
     expect(removed).toContain(`ipam-lease ${ghostIp} ${ghost}`);
+    expect(removed).toContain(`shim ${shimId} (pid ${fakeShim!.pid})`);
+    await shimGone;
     expect(removed.some((r) => r.includes(good.name))).toBe(false);
     const listed = await agent.client.ok<{ containers: Array<{ container_id: string; status: string }> }>('ListContainers', { owner_id: 'owner-a' });
     expect(listed.containers.map((c) => [c.container_id, c.status])).toEqual([[good.name, 'RUNNING']]);

@@ -43,3 +43,27 @@ describe('recovery helpers', () => {
     expect(workerNamePrefix({ identity: deriveIdentity('acme', 'ESB_BRAND_SLUG', 'prod') })).toBe('acme-prod-');
   });
 });
+
+describe('containerd shim scan', () => {
+  it('reads namespace, id and address from a runc v2 shim command line and ignores other processes', async () => {
+    const { parseShimCmdline, ourShims } = await import('../../src/recovery/containerd-scan.js');
+    const line = ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'ns1', '-id', 'esb-test-fn-00000001', '-address', '/run/c.sock'].join('\0');
+    expect(parseShimCmdline(line)).toEqual({ namespace: 'ns1', id: 'esb-test-fn-00000001', address: '/run/c.sock' });
+    expect(parseShimCmdline(['node', 'x'].join('\0'))).toBeUndefined();
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'esb-proc-'));
+    try {
+      const put = (pid: string, text: string) => { mkdirSync(join(dir, pid)); writeFileSync(join(dir, pid, 'cmdline'), text); };
+      put('10', line);
+      put('11', line.replace('ns1', 'ns2'));
+      put('12', line.replace('esb-test-', 'esb-prod-'));
+      put('self', line);
+      const ctx = { namespace: 'ns1', client: { socket: '/run/c.sock' } } as unknown as Parameters<typeof ourShims>[0];
+      expect(await ourShims(ctx, 'esb-test-', dir)).toEqual([{ pid: 10, id: 'esb-test-fn-00000001' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
