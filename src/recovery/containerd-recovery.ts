@@ -103,14 +103,14 @@ export class ContainerdRecovery implements RecoverableRuntime {
     const p = this.opts.namePrefix;
     const cache = await ourCacheEntries(this.ctx, p);
     const ipam = await ourIpamLeases(this.ctx, p);
-    await this.removeOrphans(out, { cache, ipam, ours: (id) => set.has(id), lease: (l) => names.some((n) => l.id === createLeaseId(n)) }, opts.signal);
+    await this.removeOrphans(out, { cache, ipam, ours: (id) => set.has(id), lease: (l) => names.some((n) => l.id === createLeaseId(n)), inFlightToo: true }, opts.signal);
     return out;
   }
 
   /** Tasks, CNI state, snapshots, leases, netns and files of `ours` names that have no container record. */
   private async removeOrphans(
     out: Leftover[],
-    o: { cache: CacheEntry[]; ipam: IpamLease[]; ours: (id: string) => boolean; lease: (l: LeaseRecord) => boolean },
+    o: { cache: CacheEntry[]; ipam: IpamLease[]; ours: (id: string) => boolean; lease: (l: LeaseRecord) => boolean; inFlightToo?: boolean },
     signal?: AbortSignal,
   ): Promise<void> {
     const live = await namespaceContainerIds(this.ctx, signal);
@@ -132,9 +132,9 @@ export class ContainerdRecovery implements RecoverableRuntime {
     // A task create that outlived its client can leave a shim containerd has no task for.
     const known = new Set(tasks.map((t) => t.id || t.container_id || ''));
     for (const shim of await ourShims(this.ctx, this.opts.namePrefix)) {
-      if (orphan(shim.id) && !known.has(shim.id)) {
-        await step('shim', `${shim.id} (pid ${shim.pid})`, 'shim without a task or container', async () => killGone(shim.pid));
-      }
+      if (!orphan(shim.id) || known.has(shim.id)) continue;
+      if (!o.inFlightToo && (await exists(taskBundle(this.ctx.namespace, shim.id)))) continue; // a create still running: settle() waits for it
+      await step('shim', `${shim.id} (pid ${shim.pid})`, 'shim without a task or container', async () => killGone(shim.pid));
     }
     await this.cleanNetwork(o.cache, o.ipam, orphan, step);
     for (const key of await listSnapshotKeys(this.ctx, signal)) {
