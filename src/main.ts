@@ -130,7 +130,11 @@ async function assemble(
 function buildInvoker(config: Config, log: Logger, supervisor: WorkerSupervisor, obs: Observability, opts: StartAgentOptions): Invoker {
   const proxy = createInvoker({
     supervisor,
-    options: { maxResponseBytes: config.invoke.maxResponseBytes, autoResume: config.invoke.autoResume },
+    options: {
+      maxResponseBytes: config.invoke.maxResponseBytes,
+      maxRequestBytes: config.invoke.maxRequestBytes,
+      autoResume: config.invoke.autoResume,
+    },
     log: log.child({ component: 'invoke' }),
   });
   return obs.instrumentInvoker(opts.invoker ? opts.invoker(proxy) : proxy);
