@@ -16,7 +16,7 @@ import { readCacheEntry, type CacheEntry } from '../runtime/cni/result-cache.js'
 import { createLeaseId, SPEC_TYPE_URL, type AdapterContext } from '../runtime/containerd/adapter-context.js';
 import { isNotFound } from '../runtime/containerd/grpc-errors.js';
 import { deleteNetns, removeWorkerFiles } from '../runtime/containerd/host-files.js';
-import { getTask, stopTask } from '../runtime/containerd/task-control.js';
+import { getTask, stopTask, type TaskProcess } from '../runtime/containerd/task-control.js';
 import {
   type IpamLease, type LeaseRecord, listLeases, listSnapshotKeys, ourShims, listTasks, namespaceContainerIds, ourCacheEntries, ourIpamLeases, ourNetns, ourWorkerFiles,
 } from './containerd-scan.js';
@@ -29,6 +29,8 @@ export interface ContainerdRecoveryOptions {
   /** Epoch ms this agent process started: pull/import leases older than it are a dead agent's. */
   startedAt: number;
 }
+
+type Step = (kind: LeftoverKind, id: string, reason: string, fn: () => Promise<unknown>) => Promise<void>;
 
 /** Leases our puller and importer create (`esb-pull-…`, `esb-import-…`). */
 const PULL_LEASE = /^esb-(pull|import)-/;
@@ -129,13 +131,7 @@ export class ContainerdRecovery implements RecoverableRuntime {
       const id = t.id || t.container_id || '';
       if (orphan(id)) await step('task', id, `task ${t.status} without a container`, () => this.deleteTask(id));
     }
-    // A task create that outlived its client can leave a shim containerd has no task for.
-    const known = new Set(tasks.map((t) => t.id || t.container_id || ''));
-    for (const shim of await ourShims(this.ctx, this.opts.namePrefix)) {
-      if (!orphan(shim.id) || known.has(shim.id)) continue;
-      if (!o.inFlightToo && (await exists(taskBundle(this.ctx.namespace, shim.id)))) continue; // a create still running: settle() waits for it
-      await step('shim', `${shim.id} (pid ${shim.pid})`, 'shim without a task or container', async () => killGone(shim.pid));
-    }
+    await this.removeOrphanShims(tasks, orphan, o.inFlightToo ?? false, step);
     await this.cleanNetwork(o.cache, o.ipam, orphan, step);
     for (const key of await listSnapshotKeys(this.ctx, signal)) {
       if (orphan(key)) await step('snapshot', key, 'snapshot without a container', () => this.ctx.client.call('snapshots', 'Remove', { snapshotter: this.ctx.snapshotter, key }, { what: key }));
@@ -150,6 +146,20 @@ export class ContainerdRecovery implements RecoverableRuntime {
     for (const name of await ourNetns(p)) if (orphan(name)) await step('netns', name, 'netns without a container', () => deleteNetns(name));
     for (const name of await ourWorkerFiles(this.ctx, p)) {
       if (orphan(name)) await step('worker-files', name, 'resolv.conf/log without a container', () => removeWorkerFiles(this.ctx.resolvDir, this.ctx.logDir, name));
+    }
+  }
+
+  /**
+   * A task create that outlived its client can leave a shim containerd has no task for: shims of
+   * orphan names without a task are killed by PID (those of creates still visibly in flight only
+   * when `inFlightToo`, i.e. in the settle pass after waiting for them).
+   */
+  private async removeOrphanShims(tasks: TaskProcess[], orphan: (id: string) => boolean, inFlightToo: boolean, step: Step): Promise<void> {
+    const known = new Set(tasks.map((t) => t.id || t.container_id || ''));
+    for (const shim of await ourShims(this.ctx, this.opts.namePrefix)) {
+      if (!orphan(shim.id) || known.has(shim.id)) continue;
+      if (!inFlightToo && (await exists(taskBundle(this.ctx.namespace, shim.id)))) continue;
+      await step('shim', `${shim.id} (pid ${shim.pid})`, 'shim without a task or container', async () => killGone(shim.pid));
     }
   }
 
