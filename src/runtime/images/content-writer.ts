@@ -1,0 +1,163 @@
+/**
+ * Streaming blob writes into containerd's content store (Content.Write, containerd-api.md §2):
+ * STAT with the expected digest and size (ALREADY_EXISTS = the blob is there, also when another
+ * namespace has it), resume from the ingest's offset, lock-step 1 MiB WRITEs, COMMIT with labels.
+ * Content.Write is a bidirectional stream, which ContainerdClient does not expose, so this file
+ * keeps its own Content stub on the same socket.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { AgentError } from '../../errors.js';
+import type { ContainerdClient } from '../containerd/client.js';
+import { mapContainerdError } from '../containerd/grpc-errors.js';
+import { loadContainerdProtos } from '../containerd/proto.js';
+
+const CHUNK = 1024 * 1024;
+const stubs = new Map<string, grpc.Client>();
+
+/** The source of a blob: opened at `offset`, returns where it really starts (0 = from scratch). */
+export type BlobSource = (offset: number) => Promise<{ chunks: AsyncIterable<Buffer>; offset: number; close(): void }>;
+
+export interface WriteBlobRequest {
+  /** Ingest ref (`layer-<digest>` …); the same ref resumes a partial ingest. */
+  ref: string;
+  digest: string;
+  size: number;
+  /** Labels stored with the committed blob. */
+  labels?: Record<string, string> | undefined;
+  lease?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Bytes written, for progress (called with the delta). */
+  onBytes?: ((delta: number) => void) | undefined;
+  /** Longest wait for one reply of containerd. @default client.callTimeoutMs, at least 30 s */
+  replyTimeoutMs?: number | undefined;
+}
+
+interface WriteReply { action: string; offset: string | number; total: string | number; digest: string }
+
+function contentStub(socket: string): grpc.Client {
+  let stub = stubs.get(socket);
+  if (!stub) {
+    const Ctor = loadContainerdProtos().services.content;
+    stub = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      'grpc.max_send_message_length': 16 * 1024 * 1024,
+    });
+    stubs.set(socket, stub);
+  }
+  return stub;
+}
+
+/**
+ * Writes one blob unless present. Returns 'exists' when containerd already had it (nothing
+ * was read from `open`), 'written' otherwise. Throws the source's error (e.g. a digest
+ * mismatch), or the mapped containerd error (FAILED_PRECONDITION on a bad commit).
+ */
+export async function writeBlob(client: ContainerdClient, req: WriteBlobRequest, open: BlobSource): Promise<'exists' | 'written'> {
+  const md = new grpc.Metadata();
+  md.set('containerd-namespace', client.namespace);
+  if (req.lease) md.set('containerd-lease', req.lease);
+  const stub = contentStub(client.socket) as unknown as { Write(md: grpc.Metadata, o: grpc.CallOptions): grpc.ClientDuplexStream<object, WriteReply> };
+  const call = stub.Write(md, {});
+  const lock = new LockStep(call, `containerd Content.Write ${req.ref}`, Math.max(req.replyTimeoutMs ?? client.callTimeoutMs, 30_000), req.signal);
+  let source: Awaited<ReturnType<BlobSource>> | undefined;
+  try {
+    const stat = await lock.send({ action: 'STAT', ref: req.ref, total: req.size, expected: req.digest });
+    if (stat === 'exists') return 'exists';
+    let offset = Number(stat.offset);
+    if (offset > req.size) offset = 0;
+    source = await open(offset);
+    offset = source.offset;
+    let first = true;
+    for await (const chunk of rechunk(source.chunks)) {
+      const reply = await lock.send({ action: 'WRITE', offset: first ? offset : Number(offset), data: chunk });
+      if (reply === 'exists') return 'exists';
+      first = false;
+      const next = Number(reply.offset);
+      req.onBytes?.(next - offset);
+      offset = next;
+    }
+    const done = await lock.send({ action: 'COMMIT', total: req.size, expected: req.digest, offset, labels: req.labels ?? {} });
+    call.end();
+    return done === 'exists' ? 'exists' : 'written';
+  } finally {
+    source?.close();
+    lock.dispose();
+  }
+}
+
+/** Re-slices a byte stream into chunks of at most 1 MiB, merging small ones. */
+async function* rechunk(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of src) {
+    parts.push(c);
+    n += c.length;
+    while (n >= CHUNK) {
+      const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+      yield all.subarray(0, CHUNK);
+      const rest = all.subarray(CHUNK);
+      parts = rest.length ? [rest] : [];
+      n = rest.length;
+    }
+  }
+  if (n > 0) yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+}
+
+/** Send one message, wait for its reply; the stream's first error rejects the pending send. */
+class LockStep {
+  private waiter: { resolve: (r: WriteReply) => void; reject: (e: unknown) => void } | undefined;
+  private failure: unknown;
+  private readonly queue: WriteReply[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onAbort = (): void => this.call.cancel();
+
+  constructor(private readonly call: grpc.ClientDuplexStream<object, WriteReply>, private readonly context: string,
+    private readonly timeoutMs: number, private readonly signal?: AbortSignal) {
+    call.on('data', (r: WriteReply) => {
+      if (this.waiter) { const w = this.waiter; this.waiter = undefined; w.resolve(r); } else this.queue.push(r);
+    });
+    call.on('error', (err) => this.fail(err));
+    call.on('end', () => this.fail(new AgentError('INTERNAL', `${context}: stream ended early`, { step: 'containerd' })));
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Resolves with the reply, or 'exists' when containerd says the blob already exists. */
+  async send(msg: object): Promise<WriteReply | 'exists'> {
+    if (this.signal?.aborted) throw cancelled(this.context, this.signal);
+    this.queue.length = 0; // the duplicate COMMIT reply of containerd 1.6
+    this.call.write(msg);
+    try {
+      return await new Promise<WriteReply>((resolve, reject) => {
+        if (this.failure) return reject(this.failure);
+        this.waiter = { resolve, reject };
+        this.timer = setTimeout(() => {
+          this.call.cancel();
+          reject(new AgentError('DEADLINE_EXCEEDED', `${this.context}: containerd did not answer within ${this.timeoutMs} ms`, { step: 'containerd' }));
+        }, this.timeoutMs);
+      });
+    } catch (err) {
+      if (this.signal?.aborted) throw cancelled(this.context, this.signal);
+      const mapped = mapContainerdError(err, this.context);
+      if (mapped.code === 'ALREADY_EXISTS') return 'exists';
+      throw mapped;
+    } finally {
+      clearTimeout(this.timer);
+    }
+  }
+
+  dispose(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (!this.failure) { this.failure = new Error('closed'); this.call.cancel(); }
+  }
+
+  private fail(err: unknown): void {
+    this.failure ??= err;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(this.failure);
+  }
+}
+
+function cancelled(context: string, signal: AbortSignal): AgentError {
+  return new AgentError('CANCELLED', `${context}: cancelled`, { cause: signal.reason, step: 'containerd' });
+}
