@@ -26,7 +26,7 @@ export interface WriteBlobRequest {
   labels?: Record<string, string> | undefined;
   lease?: string | undefined;
   signal?: AbortSignal | undefined;
-  /** Bytes written, for progress (called with the delta). */
+  /** Bytes stored so far, for progress (called with deltas; a resumed or shared blob counts its stored part). */
   onBytes?: ((delta: number) => void) | undefined;
   /** Longest wait for one reply of containerd. @default client.callTimeoutMs, at least 30 s */
   replyTimeoutMs?: number | undefined;
@@ -65,16 +65,14 @@ export async function writeBlob(client: ContainerdClient, req: WriteBlobRequest,
     if (stat === 'exists') return 'exists';
     let offset = Number(stat.offset);
     if (offset > req.size) offset = 0;
-    source = await open(offset);
-    offset = source.offset;
-    let first = true;
-    for await (const chunk of rechunk(source.chunks)) {
-      const reply = await lock.send({ action: 'WRITE', offset: first ? offset : Number(offset), data: chunk });
-      if (reply === 'exists') return 'exists';
-      first = false;
-      const next = Number(reply.offset);
-      req.onBytes?.(next - offset);
-      offset = next;
+    if (offset > 0) req.onBytes?.(offset);
+    // offset == size: the ingest is complete, or containerd shares the blob from another
+    // namespace; either way only the commit is left (as the Go fetcher does).
+    if (offset < req.size) {
+      source = await open(offset);
+      if (source.offset < offset) req.onBytes?.(source.offset - offset);
+      offset = source.offset;
+      offset = await writeChunks(lock, source.chunks, offset, req.onBytes);
     }
     const done = await lock.send({ action: 'COMMIT', total: req.size, expected: req.digest, offset, labels: req.labels ?? {} });
     call.end();
@@ -83,6 +81,18 @@ export async function writeBlob(client: ContainerdClient, req: WriteBlobRequest,
     source?.close();
     lock.dispose();
   }
+}
+
+/** Lock-step WRITEs from `offset` (0 truncates a partial ingest); returns the final offset. */
+async function writeChunks(lock: LockStep, chunks: AsyncIterable<Buffer>, offset: number, onBytes?: (delta: number) => void): Promise<number> {
+  for await (const chunk of rechunk(chunks)) {
+    const reply = await lock.send({ action: 'WRITE', offset, data: chunk });
+    if (reply === 'exists') return offset;
+    const next = Number(reply.offset);
+    onBytes?.(next - offset);
+    offset = next;
+  }
+  return offset;
 }
 
 /** Re-slices a byte stream into chunks of at most 1 MiB, merging small ones. */
