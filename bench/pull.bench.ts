@@ -94,7 +94,7 @@ async function report(rounds: Round[]): Promise<void> {
     `| ours | ${o.median.toFixed(0)} | ${o.mean.toFixed(0)} | ${o.min.toFixed(0)} | ${o.max.toFixed(0)} |`,
     `| ctr | ${c.median.toFixed(0)} | ${c.mean.toFixed(0)} | ${c.min.toFixed(0)} | ${c.max.toFixed(0)} |`, '',
     `Ratio ours/ctr (median): **${result.ratioMedian.toFixed(2)}×** (target ≤ ${result.target}×); mean ${result.ratioMean.toFixed(2)}×.`,
-    `Peak RSS of our process during the pull: **${peak.toFixed(1)} MB** (at most ${delta.toFixed(1)} MB above its pre-pull baseline) for a 42 MB layer; Node `arrayBuffers` (all Buffers, garbage included: V8 frees them lazily) peaked at ${buffers.toFixed(1)} MB.`, '',
+    `Peak RSS of our process during the pull: **${peak.toFixed(1)} MB** (at most ${delta.toFixed(1)} MB above its pre-pull baseline) for a 42 MB layer; Node arrayBuffers (all Buffers, garbage included: V8 frees them lazily) peaked at ${buffers.toFixed(1)} MB.`, '',
   ].join('\n');
   await writeFile(join(dir, 'pull.md'), md);
   process.stdout.write(md);
