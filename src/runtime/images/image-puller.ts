@@ -123,28 +123,8 @@ export class ImagePuller {
   /** Joins the pull of `ref` in flight or starts it; the pull stops only when every caller left. */
   private sharedPull(ref: ImageReference, opts: EnsureImageOptions): Promise<PullOutcome> {
     let shared = this.pulls.get(ref.name);
-    if (!shared) shared = this.startPull(ref);
-    const s = shared;
-    s.waiters++;
-    const unlisten = s.progress.listen(opts.onProgress);
-    return new Promise<PullOutcome>((resolve, reject) => {
-      let settled = false;
-      const leave = (): void => {
-        if (settled) return;
-        settled = true;
-        unlisten();
-        opts.signal?.removeEventListener('abort', onAbort);
-        if (--s.waiters === 0) s.controller.abort(new AgentError('CANCELLED', `pull of "${ref.name}" cancelled: no caller waits for it`, { step: 'pullImage' }));
-      };
-      const onAbort = (): void => {
-        leave();
-        reject(new AgentError('CANCELLED', `pull of "${ref.name}" cancelled`, { cause: opts.signal?.reason, step: 'pullImage' }));
-      };
-      if (opts.signal?.aborted) return onAbort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      s.promise.then((v) => { settled || (unlisten(), opts.signal?.removeEventListener('abort', onAbort)); settled = true; resolve(v); },
-        (e: unknown) => { settled || (unlisten(), opts.signal?.removeEventListener('abort', onAbort)); settled = true; reject(e); });
-    });
+    if (!shared || shared.controller.signal.aborted) shared = this.startPull(ref);
+    return joinShared(shared, ref, opts);
   }
 
   private startPull(ref: ImageReference): SharedPull {
@@ -177,4 +157,29 @@ export class ImagePuller {
       this.log.debug({ image: ref.name, doneBytes: p.doneBytes, totalBytes: p.totalBytes }, 'pull progress');
     });
   }
+}
+
+/** Waits for a shared pull on behalf of one caller; the caller's abort only detaches it. */
+function joinShared(s: SharedPull, ref: ImageReference, opts: EnsureImageOptions): Promise<PullOutcome> {
+  s.waiters++;
+  const unlisten = s.progress.listen(opts.onProgress);
+  return new Promise<PullOutcome>((resolve, reject) => {
+    let done = false;
+    const finish = (): boolean => {
+      if (done) return false;
+      done = true;
+      unlisten();
+      opts.signal?.removeEventListener('abort', onAbort);
+      s.waiters--;
+      return true;
+    };
+    const onAbort = (): void => {
+      if (!finish()) return;
+      if (s.waiters === 0) s.controller.abort(new AgentError('CANCELLED', `pull of "${ref.name}" cancelled: no caller waits for it`, { step: 'pullImage' }));
+      reject(new AgentError('CANCELLED', `pull of "${ref.name}" cancelled`, { cause: opts.signal?.reason, step: 'pullImage' }));
+    };
+    if (opts.signal?.aborted) return onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    s.promise.then((v) => { if (finish()) resolve(v); }, (e: unknown) => { if (finish()) reject(e); });
+  });
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getImageRecord } from '../../../src/runtime/images/image-record.js';
-import { createIsolation, ctr, lines, requireRuntimes, type TestIsolation } from '../../helpers/index.js';
+import { createIsolation, ctr, lines, requireRuntimes, waitFor, type TestIsolation } from '../../helpers/index.js';
 import { invoke, makeRuntime, workerSpec } from '../containerd/support.js';
 import { startRegistryProxy, type RegistryProxy } from './registry-proxy.js';
 import { ECHO_REPO, makePuller, type PullerKit } from './support.js';
@@ -75,6 +75,24 @@ describe.skipIf(!rt.ok)('ImagePuller against the local registry', () => {
     expect(proxy.blobRequests()).toBe(2);
     expect(await kit.puller.ensureImage(ref.replace(/:a$/, ':b'), {})).toMatchObject({ pulled: true, digest: img.manifestDigest });
     expect(proxy.blobRequests()).toBe(2);
+    await iso.assertNothingLeft();
+  });
+
+  it('keeps a shared pull going when one caller cancels, and stops it when every caller has', async () => {
+    const img = makeSyntheticImage(2, 4 * 1024 * 1024);
+    const ref = proxy.serve(iso.brand, ['v1'], img);
+    const quitter = new AbortController();
+    const a = kit.puller.ensureImage(ref, { signal: quitter.signal });
+    const b = kit.puller.ensureImage(ref, {});
+    quitter.abort();
+    await expect(a).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await b).toMatchObject({ pulled: true, digest: img.manifestDigest });
+    const other = proxy.serve(`${iso.brand}-2`, ['v1'], makeSyntheticImage(2, 4 * 1024 * 1024));
+    const alone = new AbortController();
+    const c = kit.puller.ensureImage(other, { signal: alone.signal });
+    alone.abort();
+    await expect(c).rejects.toMatchObject({ code: 'CANCELLED' });
+    await waitFor(async () => (await iso.findLeftovers()).length === 0 && (await getImageRecord(kit.client, other)) === undefined, { what: 'the cancelled pull to clean up' });
     await iso.assertNothingLeft();
   });
 
