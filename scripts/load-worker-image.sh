@@ -22,7 +22,7 @@ done
 DESC=$(node "$HERE/build-worker-image.mjs")
 field() { node -e 'const d=JSON.parse(process.argv[1]); const v=d[process.argv[2]]; console.log(Array.isArray(v)?v.join(" "):v)' "$DESC" "$1"; }
 TAR=$(field tar); REF=$(field ref); MANIFEST=$(field manifestDigest); CONFIG=$(field configDigest)
-DONE=("built $( [ "$(field cached)" = true ] && echo '(cached)' ) in $(field ms) ms")
+DONE=("built$( [ "$(field cached)" = true ] && echo ' (cached)' ) in $(field ms) ms")
 
 for ns in "${NSS[@]}"; do
   ctr_ok || { echo "containerd is not answering" >&2; exit 1; }

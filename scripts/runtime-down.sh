@@ -18,6 +18,7 @@ t0=$(now_ms)
 clean_containerd
 clean_docker
 clean_links
+clean_cgroups
 clean_cni_state
 if [ "${ESB_DEV_KEEP_DAEMONS:-0}" != 1 ]; then stop_daemons; fi
 clean_iptables

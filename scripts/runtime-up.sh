@@ -94,7 +94,10 @@ STATUS=()
 install_packages
 [ -f "$S/ip_forward.orig" ] || cat /proc/sys/net/ipv4/ip_forward > "$S/ip_forward.orig"
 # remember host folders/mounts the tests will create so down can remove them again when empty
-[ -e /var/lib/cni ] || [ -f "$S/var-lib-cni.ours" ] || touch "$S/var-lib-cni.ours"
+for dir in /var/lib/cni /var/lib/cni/networks /var/lib/cni/results; do
+  m="$S/dir-$(echo "${dir#/}" | tr / -).ours"
+  [ -e "$dir" ] || [ -f "$m" ] || echo "$dir" > "$m"
+done
 mountpoint -q /run/netns 2>/dev/null || [ -f "$S/run-netns.ours" ] || touch "$S/run-netns.ours"
 link_cni_bin
 write_configs
@@ -105,5 +108,6 @@ start dockerd dockerd docker_ok /usr/sbin/dockerd --containerd "$CTR_SOCK" --sto
 start registry docker-registry registry_ok /usr/bin/docker-registry serve "$S/registry.yml"
 build_image
 printf '%s\n' "${STATUS[@]}"
+[ -e "$S/images/echo.tar" ] && echo "worker image: $S/images/echo.tar (registry $REGISTRY_ADDR/esb/echo:latest)"
 echo "cni plugins: $CNI_BIN_LINK -> $(readlink -f "$CNI_BIN_LINK")"
 echo "state: $S"

@@ -38,6 +38,12 @@ clean_containerd() {
   for ns in $(c namespaces ls -q 2>/dev/null | grep -E "$ESB_NS_RE"); do clean_ns "$ns"; log "removed containerd namespace $ns"; done
 }
 
+# clean_cgroups: rmdir empty cgroup folders of our namespaces left by namespaces already gone.
+clean_cgroups() {
+  local ns
+  for ns in $(ls /sys/fs/cgroup/*/ 2>/dev/null | grep -E "$ESB_NS_RE" | sort -u); do rm_cgroups "$ns"; done
+}
+
 clean_docker() {
   docker_ok || return 0
   local ids net
@@ -49,6 +55,8 @@ clean_docker() {
   imgs=$(d images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep -E '^(127\.0\.0\.1:5000/)?esb/' || true)
   [ -n "$imgs" ] && { d rmi -f $imgs >/dev/null 2>&1; log "removed docker images: $(echo $imgs)"; }
   for net in $(d network ls --format '{{.Name}}' 2>/dev/null | grep -E "$ESB_DOCKER_NET_RE"); do
+    ids=$(d network inspect -f '{{range $id, $c := .Containers}}{{$id}} {{end}}' "$net" 2>/dev/null)
+    [ -n "${ids// /}" ] && { d rm -f $ids >/dev/null 2>&1; log "removed docker containers on $net: $(echo $ids | cut -c1-12)"; }
     d network rm "$net" >/dev/null 2>&1 && log "removed docker network $net"
   done
 }
@@ -107,9 +115,11 @@ restore_host() {
   if [ -f "$S/cni-bin-link.ours" ]; then rm -f "$CNI_BIN_LINK" "$S/cni-bin-link.ours"; fi
   if [ -f "$S/opt-cni.ours" ]; then rmdir /opt/cni 2>/dev/null; rm -f "$S/opt-cni.ours"; fi
   if [ -f "$S/policy-rc.d.ours" ]; then rm -f /usr/sbin/policy-rc.d "$S/policy-rc.d.ours"; fi
-  if [ -f "$S/var-lib-cni.ours" ]; then
-    rmdir /var/lib/cni/networks /var/lib/cni/results /var/lib/cni 2>/dev/null; rm -f "$S/var-lib-cni.ours"
-  fi
+  local m
+  for m in "$S"/dir-var-lib-cni-results.ours "$S"/dir-var-lib-cni-networks.ours "$S"/dir-var-lib-cni.ours; do
+    [ -f "$m" ] || continue
+    rmdir "$(cat "$m")" 2>/dev/null; rm -f "$m"
+  done
   if [ -f "$S/run-netns.ours" ]; then
     if mountpoint -q /run/netns && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then umount /run/netns 2>/dev/null; fi
     rmdir /run/netns 2>/dev/null; rm -f "$S/run-netns.ours"
@@ -121,7 +131,9 @@ stop_daemons() {
   stop_pid registry docker-registry 15
   if our_pid dockerd dockerd >/dev/null; then
     stop_pid dockerd dockerd 30
-    ip link del docker0 2>/dev/null && log "removed bridge docker0"
+    for br in docker0 $(ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^br-[0-9a-f]{12}$'); do
+      ip link del "$br" 2>/dev/null && log "removed bridge $br (dockerd recreates it on start)"
+    done
     ctr_ok && c namespaces rm moby >/dev/null 2>&1
     rm_cgroups docker
   fi

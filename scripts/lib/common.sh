@@ -54,13 +54,14 @@ wait_for() {
   return 1
 }
 
-# our_pid <name>: print the pid from $S/<name>.pid when that process is alive and is <binary>.
+# our_pid <name> <binary>: print the pid from $S/<name>.pid when that process is alive and its
+# argv[0] is <binary> (so a reused pid is not mistaken for our daemon).
 our_pid() {
   local name=$1 bin=$2 f="$S/$1.pid" pid
   [ -f "$f" ] || return 1
   pid=$(cat "$f" 2>/dev/null) || return 1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$bin" || return 1
+  [ "$(basename "$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | head -n1)")" = "$bin" ] || return 1
   echo "$pid"
 }
 

@@ -2,7 +2,7 @@
  * What the server (and the invoke proxy, the web page, shutdown) may ask of the supervisor.
  * The server turns requests into these calls and views into replies; it never touches the runtime.
  */
-import type { RuntimeMetrics } from '../runtime/container-runtime.js';
+import type { ManagedContainer, RuntimeMetrics } from '../runtime/container-runtime.js';
 import type { WorkerContext, WorkerView } from './worker-types.js';
 
 export interface EnsureRequest {
@@ -65,4 +65,31 @@ export interface Supervisor {
   all(): WorkerView[];
   /** Number of live workers. */
   readonly size: number;
+}
+
+/** A change in the set of live workers, for watchers (the web page, logs). */
+export type SupervisorChange =
+  | { type: 'added'; view: WorkerView }
+  | { type: 'changed'; view: WorkerView }
+  | { type: 'removed'; view: WorkerView };
+
+export interface DestroyAllResult {
+  destroyed: number;
+  /** Workers whose release failed (left in `releaseFailed`), with the error message. */
+  failed: Array<{ name: string; message: string }>;
+}
+
+/**
+ * What the composition root (startup adoption, shutdown) and watchers need on top of
+ * {@link Supervisor}. Kept separate so fakes of `Supervisor` in server tests stay small.
+ */
+export interface SupervisorAdmin extends Supervisor {
+  /** Spawns adopted workers for containers found at startup (running/paused/stopped). Skips known names. */
+  adopt(containers: readonly ManagedContainer[]): WorkerView[];
+  /** Stops every worker actor without touching its container (shutdown that keeps workers). */
+  stopAll(): void;
+  /** Destroys every live worker and waits for all of them. Never rejects. */
+  destroyAll(opts?: CallOptions): Promise<DestroyAllResult>;
+  /** Subscribes to worker added/changed/removed; returns unsubscribe. */
+  subscribe(listener: (change: SupervisorChange) => void): () => void;
 }

@@ -45,6 +45,8 @@ export interface WorkerContext {
   networkPhase: 'beforeStart' | 'afterStart';
   stopGraceMs: number;
   origin: WorkerOrigin;
+  /** For adopted workers: the runtime status at adoption (selects the first state). */
+  adoptedStatus?: ContainerStatus | undefined;
   /** The wire `container_id` (Docker id or the name); '' until created. */
   containerId: string;
   ipAddress: string;
@@ -55,6 +57,10 @@ export interface WorkerContext {
   pull?: PullProgress | undefined;
   /** The error that failed the worker, or the last failed command. */
   error?: ErrorData | undefined;
+  /** The error of the last failed release (teardown/stop/remove); set in `releaseFailed`. */
+  releaseError?: ErrorData | undefined;
+  /** The pause/resume in flight (set on entering pausing/resuming). */
+  pendingCommand?: { requestId: string; type: 'pause' | 'resume'; at: number } | undefined;
   exitCode?: number | undefined;
   exitedAt?: number | undefined;
   oomKilled: boolean;
@@ -77,8 +83,14 @@ export type WorkerRuntimeEvent =
   | { type: 'runtime.exited'; exitCode: number; at: number }
   | { type: 'runtime.oom'; at: number };
 
-/** Events the pull step reports while it runs. */
-export type WorkerPullEvent = { type: 'pull.progress'; doneBytes: number; totalBytes: number };
+/**
+ * Events the pull step (a callback actor, which has no onDone) sends back while it runs and when
+ * it ends. Only the `pulling` state accepts them.
+ */
+export type WorkerPullEvent =
+  | { type: 'pull.progress'; doneBytes: number; totalBytes: number }
+  | { type: 'pull.done'; pulled: boolean }
+  | { type: 'pull.failed'; error: ErrorData };
 
 export type WorkerEvent = WorkerCommandEvent | WorkerRuntimeEvent | WorkerPullEvent;
 
@@ -102,3 +114,10 @@ export interface WorkerView {
   pull?: PullProgress | undefined;
   exitCode?: number | undefined;
 }
+
+/** Inputs of the invoked actors (what `runtimeActors` receives). */
+export interface NameInput { name: string }
+export interface PullInput { image: string; name: string }
+export interface CreateInput { spec: WorkerSpec }
+export interface ReadyInput { name: string; ipAddress: string; port: number }
+export interface StopInput { name: string; graceMs: number }

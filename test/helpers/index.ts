@@ -34,14 +34,16 @@
  *   iso.cleanup()              removes all of it plus the namespace, bridge, docker networks,
  *                              cgroup folders, work folder; releases the subnet
  *
- * Also: cniAdd/cniDel/cniLoopback (a tiny CNI executor), waitFor, run/ctr/docker, naming rules.
+ * Also: cniAdd/cniDel/cniLoopback (a tiny CNI executor), waitFor, run/ctr/docker, naming rules,
+ * removeNamespace/removeCgroups/removeIptablesRules/forceCleanup, createDockerNetwork, claimSubnet.
  */
+export * from './cleanup.js';
 export * from './cni-exec.js';
+export * from './docker-net.js';
 export * from './exec.js';
 export * from './isolation.js';
 export * from './leftovers.js';
 export * from './naming.js';
 export * from './runtime-env.js';
 export * from './wait.js';
-export type { DockerTestNetwork } from './docker-net.js';
-export type { SubnetClaim } from './subnets.js';
+export * from './subnets.js';

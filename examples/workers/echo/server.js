@@ -115,4 +115,4 @@ process.on('SIGTERM', () => {
 });
 process.on('SIGINT', () => process.exit(0));
 
-server.listen(PORT, '0.0.0.0', () => console.log(`echo worker listening on ${PORT} (pid ${process.pid})`));
+server.listen(PORT, '0.0.0.0', () => console.log(`echo worker listening on ${server.address().port} (pid ${process.pid})`));

@@ -81,6 +81,14 @@ export class ContainerdClient {
     return fn.call(client, req, this.metadata(opts), this.callOpts({ timeoutMs: null, ...opts }));
   }
 
+  /** Bidirectional stream (Content.Write); the caller owns it. Deadline only when given. */
+  duplex(service: ServiceName, method: string, opts: CallOptions = {}): grpc.ClientDuplexStream<unknown, unknown> {
+    const client = this.client(service);
+    const fn = (client as unknown as Record<string, (md: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientDuplexStream<unknown, unknown>>)[method];
+    if (typeof fn !== 'function') throw new AgentError('INTERNAL', `containerd ${service}.${method}: no such method`);
+    return fn.call(client, this.metadata(opts), this.callOpts({ timeoutMs: null, ...opts }));
+  }
+
   /** Reads a server stream to the end and returns its messages. Throws AgentError. */
   async collect<T>(service: ServiceName, method: string, req: object, opts: CallOptions = {}): Promise<T[]> {
     const context = `containerd ${serviceLabel(service)}.${method}${opts.what ? ` ${opts.what}` : ''}`;

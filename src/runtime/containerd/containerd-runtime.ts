@@ -24,6 +24,8 @@ import { containerIpv4 } from '../cni/result-cache.js';
 import { type AdapterContext, createLeaseId } from './adapter-context.js';
 import { isNotFound } from './grpc-errors.js';
 import { deleteNetns, type LogCapper, removeWorkerFiles } from './host-files.js';
+import { ensureImageWithPolicy, type PullPolicy } from './image-ensure.js';
+import type { ImagePuller } from './pull/image-puller.js';
 import { getTask, setPaused, stopTask } from './task-control.js';
 import { TaskEventStream } from './task-events.js';
 import { createTask, createWorker, snapshotMounts, workerNetnsPath } from './worker-create.js';
@@ -40,6 +42,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     private readonly capper?: LogCapper,
     /** Wait this long for IP:port to accept after start (0 = do not wait). */
     private readonly readiness: { port: number; timeoutMs: number } = { port: 8080, timeoutMs: 0 },
+    private readonly images: { puller?: ImagePuller | undefined; policy: PullPolicy; close?: () => Promise<void> } = { policy: 'if-not-present' },
   ) {
     this.info = { kind: 'containerd', version, networkPhase: 'beforeStart' };
     this.events = new TaskEventStream(ctx.client, {
@@ -52,20 +55,9 @@ export class ContainerdRuntime implements ContainerRuntime {
     capper?.start();
   }
 
-  /** Checks the image is in the store and unpacked (pulling is issue 5). Throws NOT_FOUND / FAILED_PRECONDITION. */
-  async ensureImage(image: string, opts: EnsureImageOptions): Promise<ImageInfo> {
-    const resolved = await this.ctx.images.resolve(image, opts.signal);
-    try {
-      await this.ctx.client.call('snapshots', 'Stat', { snapshotter: this.ctx.snapshotter, key: resolved.chainId }, { signal: opts.signal, what: image });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      throw new AgentError(
-        'FAILED_PRECONDITION',
-        `image "${resolved.name}" is in namespace "${this.ctx.namespace}" but not unpacked for snapshotter ${this.ctx.snapshotter}`,
-        { cause: err, step: 'pullImage' },
-      );
-    }
-    return { ref: resolved.name, digest: resolved.digest, pulled: false };
+  /** Makes the image available per the pull policy (see image-ensure.ts). Throws AgentError. */
+  ensureImage(image: string, opts: EnsureImageOptions): Promise<ImageInfo> {
+    return ensureImageWithPolicy(this.ctx, this.images.puller, this.images.policy, image, opts);
   }
 
   async create(spec: WorkerSpec, opts: OpOptions): Promise<CreatedContainer> {
@@ -164,6 +156,7 @@ export class ContainerdRuntime implements ContainerRuntime {
     this.events.stop();
     this.capper?.stop();
     this.listeners.clear();
+    await this.images.close?.().catch(() => undefined);
     this.ctx.client.close();
   }
 

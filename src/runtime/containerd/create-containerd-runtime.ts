@@ -14,6 +14,8 @@ import { ContainerdClient } from './client.js';
 import { ContainerdRuntime } from './containerd-runtime.js';
 import { LogCapper } from './host-files.js';
 import { ImageStore } from './image-store.js';
+import { ImagePuller } from './pull/image-puller.js';
+import { RegistryClient } from './pull/registry-client.js';
 import { type ContainerdRuntimeOptions, DEFAULT_RUNTIME, DEFAULT_SOCKET, resolveSnapshotter, silentLogger } from './options.js';
 
 export interface ContainerdFactoryExtras {
@@ -83,7 +85,13 @@ async function build(options: ContainerdRuntimeOptions & ContainerdFactoryExtras
   if (net.probe > 0) ctx.log.warn({ subnet: net.subnet, probe: net.probe }, 'base CNI subnet is claimed by another network; using a probe');
   if (net.exhausted) ctx.log.warn({ subnet: net.subnet }, 'every CNI subnet probe is claimed; using the base subnet');
   const capper = new LogCapper(logDir, options.logMaxBytes ?? 10 * 1024 * 1024);
-  return new ContainerdRuntime(ctx, version, capper, { port: 8080, timeoutMs: options.readinessTimeoutMs ?? 0 });
+  const registry = new RegistryClient({ userAgent: `esb-agent containerd/${version ?? '?'}`, ...options.registry });
+  const puller = new ImagePuller(client, registry, ctx.snapshotter, ctx.now);
+  return new ContainerdRuntime(ctx, version, capper, { port: 8080, timeoutMs: options.readinessTimeoutMs ?? 0 }, {
+    puller,
+    policy: options.pullPolicy ?? 'if-not-present',
+    close: () => registry.close(),
+  });
 }
 
 function ipamTypes(list: { plugins: Array<Record<string, unknown>> }): string[] {

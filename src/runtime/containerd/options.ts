@@ -80,18 +80,17 @@ export interface ContainerdRuntimeOptions {
   killTimeoutMs?: number | undefined;
   now?: (() => number) | undefined;
   logger?: AdapterLogger | undefined;
+  /** `IMAGE_PULL_POLICY`. @default 'if-not-present' */
+  pullPolicy?: 'always' | 'if-not-present' | 'never' | undefined;
+  /** Registry access for pulls (`CONTAINER_REGISTRY_INSECURE`, CA, credentials). */
+  registry?: import('./pull/registry-client.js').RegistryClientOptions | undefined;
 }
 
 export const DEFAULT_SOCKET = '/run/containerd/containerd.sock';
 export const DEFAULT_RUNTIME = 'io.containerd.runc.v2';
 
-/** Pure. `CONTAINERD_SNAPSHOTTER` (trimmed) → devmapper for aws.firecracker → overlayfs. */
-export function resolveSnapshotter(snapshotter: string | undefined, runtimeName: string | undefined): string {
-  const s = snapshotter?.trim();
-  if (s) return s;
-  if (runtimeName?.trim() === 'aws.firecracker') return 'devmapper';
-  return 'overlayfs';
-}
+/** Pure. `CONTAINERD_SNAPSHOTTER` (trimmed) → devmapper for aws.firecracker → overlayfs (the config's rule). */
+export { resolveSnapshotter } from '../../config.js';
 
 /** Pure. The containerd list filter of the label test (`labels."k"==v`, ANDed). */
 export function managedFilter(labels: Readonly<Record<string, string>>): string {

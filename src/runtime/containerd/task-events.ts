@@ -109,11 +109,11 @@ export class TaskEventStream {
     }
     if (!event) return;
     if (event.type === 'oom') {
+      const window = this.opts.oomMergeMs ?? 2000;
       const last = this.lastOom.get(event.name);
       this.lastOom.set(event.name, event.at);
-      if (last !== undefined && event.at - last < (this.opts.oomMergeMs ?? 2000)) return;
-    } else {
-      this.lastOom.delete(event.name);
+      for (const [name, at] of this.lastOom) if (event.at - at > 60_000) this.lastOom.delete(name);
+      if (last !== undefined && event.at - last < window) return;
     }
     this.opts.onEvent(event);
   }

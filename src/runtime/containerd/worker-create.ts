@@ -38,22 +38,29 @@ export async function createWorker(
 ): Promise<void> {
   const name = spec.name;
   const lease = createLeaseId(name);
-  try {
-    signal?.throwIfAborted();
-    await ctx.client.call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': rfc3339(ctx.now() + LEASE_TTL_MS) } }, { what: name });
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-  }
+  signal?.throwIfAborted();
+  // The lease and the image lookup are independent: run them together.
+  const leaseP = ctx.client
+    .call('leases', 'Create', { id: lease, labels: { 'containerd.io/gc.expire': rfc3339(ctx.now() + LEASE_TTL_MS) } }, { what: name })
+    .catch((err: unknown) => {
+      if (!isAlreadyExists(err)) throw err;
+    });
+  const imageP = ctx.images.resolve(spec.image, signal);
+  const [leaseR, imageR] = await Promise.allSettled([leaseP, imageP]);
+  if (leaseR.status === 'rejected') throw leaseR.reason;
   let owned = false;
   try {
-    const image = await ctx.images.resolve(spec.image, signal);
+    if (imageR.status === 'rejected') throw imageR.reason;
+    const image = imageR.value;
     signal?.throwIfAborted();
     // Mutating calls are never cancelled mid-flight (the daemon could finish them after our
     // rollback); the signal is checked between steps instead.
-    const mounts = await prepareSnapshot(ctx, name, image, lease);
+    const [mounts, resolvConfPath] = await Promise.all([
+      prepareSnapshot(ctx, name, image, lease),
+      writeResolvConf(ctx.resolvDir, name, ctx.dnsServer),
+    ]);
     owned = true;
     const user = await imageUser(image, mounts);
-    const resolvConfPath = await writeResolvConf(ctx.resolvDir, name, ctx.dnsServer);
     const netns = ctx.netnsMode === 'precreated' ? await createNetns(name) : undefined;
     const oci = buildOciSpec({
       id: name,

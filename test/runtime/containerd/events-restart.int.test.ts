@@ -44,6 +44,25 @@ describe.skipIf(!rt.ok)('containerd adapter events and restarts', () => {
     await iso.assertNothingLeft();
   });
 
+  it('goes from a worker over its memory limit to one oom event and an exit 137', async () => {
+    const image = await iso.importImage();
+    const runtime = await makeRuntime(iso);
+    runtimes.push(runtime);
+    const events: RuntimeEvent[] = [];
+    runtime.subscribe((e) => events.push(e));
+    const spec = workerSpec(iso, image, 'oom', { memoryLimitBytes: 64 * 1024 * 1024 });
+    await runtime.create(spec, {});
+    const { ipAddress } = await runtime.setupNetwork(spec.name, {});
+    await runtime.start(spec.name, {});
+    await waitFor(() => invoke(ipAddress, {}), { what: 'worker up' });
+    await invoke(ipAddress, { oom: true }, 30_000).catch(() => undefined);
+    const exit = await waitFor(() => events.find((e) => e.type === 'exit' && e.name === spec.name), { what: 'exit after OOM', timeoutMs: 60_000 });
+    expect(exit).toMatchObject({ exitCode: 137 });
+    expect(events.filter((e) => e.type === 'oom' && e.name === spec.name)).toHaveLength(1);
+    await runtime.remove(spec.name, {});
+    await iso.assertNothingLeft();
+  });
+
   it('goes from an agent restart (a new runtime instance) to the same worker listed with its IP', async () => {
     const image = await iso.importImage();
     const first = await makeRuntime(iso);

@@ -6,7 +6,7 @@ import type { ContainerdRuntime } from '../../../src/runtime/containerd/containe
 import { createIsolation, ctr, lines, requireRuntimes, type TestIsolation } from '../../helpers/index.js';
 import { makeRuntime, workerSpec } from './support.js';
 
-const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'test/runtime/containerd/failures.int.test.ts');
+const rt = await requireRuntimes(['containerd', 'cni', 'image', 'registry'], 'test/runtime/containerd/failures.int.test.ts');
 
 /** A CNI plugin that passes prevResult through on every command except ADD, where it fails. */
 const FAILING_PLUGIN = `#!/bin/sh
@@ -35,14 +35,20 @@ describe.skipIf(!rt.ok)('containerd adapter failures leave nothing behind', () =
     await iso.cleanup();
   });
 
-  it('goes from an unknown image to NOT_FOUND naming the image and the namespace', async () => {
+  it('goes from an unknown image to NOT_FOUND naming the image (and the registry, or the namespace without pulls)', async () => {
     runtime = await makeRuntime(iso);
     const ref = '127.0.0.1:5000/esb/does-not-exist:nope';
     const err = (await runtime.ensureImage(ref, {}).catch((e: unknown) => e)) as AgentError;
     expect(err).toBeInstanceOf(AgentError);
     expect(err.code).toBe('NOT_FOUND');
     expect(err.message).toContain(ref);
-    expect(err.message).toContain(iso.namespace);
+    expect(err.message).toContain('registry 127.0.0.1:5000');
+    await runtime.close();
+    runtime = await makeRuntime(iso, { pullPolicy: 'never' });
+    const local = (await runtime.ensureImage(ref, {}).catch((e: unknown) => e)) as AgentError;
+    expect(local.code).toBe('NOT_FOUND');
+    expect(local.message).toContain(ref);
+    expect(local.message).toContain(iso.namespace);
     const spec = workerSpec(iso, ref, 'badimg');
     await expect(runtime.create(spec, {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await iso.assertNothingLeft();

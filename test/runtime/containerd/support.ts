@@ -17,6 +17,9 @@ export function runtimeOptions(iso: TestIsolation, extra: Partial<ContainerdRunt
     managedLabels: { created_by: `${b}-agent`, [`${b}_env`]: iso.env, [`com.${b}.kind`]: 'function' },
     functionLabelKey: `${b}_function`,
     ownerLabelKey: `com.${b}.owner`,
+    resolvConfDir: join(iso.workDir, 'resolv'),
+    logDir: join(iso.workDir, 'logs'),
+    ...extra,
     cni: {
       brand: b,
       confDir: iso.cniConfDir,
@@ -29,16 +32,11 @@ export function runtimeOptions(iso: TestIsolation, extra: Partial<ContainerdRunt
       binDirs: ['/opt/cni/bin'],
       ...extra.cni,
     },
-    resolvConfDir: join(iso.workDir, 'resolv'),
-    logDir: join(iso.workDir, 'logs'),
-    ...extra,
-    ...(extra.cni ? {} : {}),
-  } as ContainerdRuntimeOptions;
+  };
 }
 
 export function makeRuntime(iso: TestIsolation, extra: Partial<ContainerdRuntimeOptions> = {}): Promise<ContainerdRuntime> {
-  const opts = runtimeOptions(iso, extra);
-  return createContainerdRuntime({ ...opts, cni: { ...opts.cni, ...extra.cni } });
+  return createContainerdRuntime(runtimeOptions(iso, extra));
 }
 
 /** A worker spec with the five labels of contract §0. */

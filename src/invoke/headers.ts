@@ -1,0 +1,105 @@
+/**
+ * Header handling for the invoke proxy.
+ *
+ * Request: the caller's headers are forwarded except the hop-by-hop ones (RFC 9110 §7.6.1:
+ * Connection, Keep-Alive, Proxy-*, TE, Trailer, Transfer-Encoding, Upgrade, plus any header
+ * named in the caller's Connection value) and Host / Content-Length, which come from the
+ * worker origin and the real body. Names are canonicalised like Go's
+ * `textproto.CanonicalMIMEHeaderKey` (`x-test` → `X-Test`) so workers see what the Go agent
+ * sent. No `Accept-Encoding` is added (the Go agent's implicit gzip is gone).
+ *
+ * Response: hop-by-hop headers (Connection, Keep-Alive, Transfer-Encoding, …) are dropped as a
+ * proxy must; Content-Length is kept (it matches the body). Names are canonicalised the same
+ * way as requests. A header that arrives more than once is
+ * joined with ", " (RFC 9110 §5.3), except `Set-Cookie`, whose values may contain commas
+ * (Expires): its values are joined with "\n", a character no header value can contain, so
+ * the gateway can split them back losslessly. The Go agent kept only the first value.
+ */
+import { AgentError } from '../errors.js';
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length',
+]);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// eslint-disable-next-line no-control-regex
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** Separator used between several Set-Cookie values in the flat header map. */
+export const SET_COOKIE_SEPARATOR = '\n';
+
+/**
+ * Canonical form of a header name, as Go's `CanonicalMIMEHeaderKey`: the first letter and every
+ * letter after a hyphen upper-case, the rest lower-case; names with characters outside the
+ * token set are returned unchanged. Pure.
+ */
+export function canonicalHeaderName(name: string): string {
+  if (!TOKEN.test(name)) return name;
+  let out = '';
+  let upper = true;
+  for (const ch of name) {
+    out += upper ? ch.toUpperCase() : ch.toLowerCase();
+    upper = ch === '-';
+  }
+  return out;
+}
+
+function isHopByHop(lower: string, connectionTokens: ReadonlySet<string>): boolean {
+  return HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || connectionTokens.has(lower);
+}
+
+function connectionTokensOf(headers: Readonly<Record<string, string>>): Set<string> {
+  const tokens = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== 'connection') continue;
+    for (const t of value.split(',')) if (t.trim() !== '') tokens.add(t.trim().toLowerCase());
+  }
+  return tokens;
+}
+
+/**
+ * The headers to send to the worker: hop-by-hop ones dropped, empty names skipped (as Go),
+ * names canonicalised; when two names differ only by case the last one wins (Go's `Header.Set`).
+ * Pure.
+ * @throws AgentError INVALID_ARGUMENT for a name that is not an HTTP token or a value with
+ *   control characters (CR/LF injection).
+ */
+export function forwardRequestHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const connectionTokens = connectionTokensOf(headers);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name === '') continue;
+    if (!TOKEN.test(name)) {
+      throw new AgentError('INVALID_ARGUMENT', `invalid header name ${JSON.stringify(name)}`, { step: 'invoke' });
+    }
+    if (BAD_VALUE.test(value)) {
+      throw new AgentError('INVALID_ARGUMENT', `invalid value for header ${name}: control characters are not allowed`, { step: 'invoke' });
+    }
+    const lower = name.toLowerCase();
+    if (isHopByHop(lower, connectionTokens)) continue;
+    out[canonicalHeaderName(name)] = value;
+  }
+  return out;
+}
+
+/**
+ * Flattens the worker's response headers (undici's parsed form: lower-case names, repeated
+ * headers as arrays) into the wire map; see the module comment for the joining rules. Pure.
+ */
+export function flattenResponseHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (value === undefined || (lower !== 'content-length' && isHopByHop(lower, NO_TOKENS))) continue;
+    const key = canonicalHeaderName(name);
+    const values = Array.isArray(value) ? value : [value];
+    const sep = key === 'Set-Cookie' ? SET_COOKIE_SEPARATOR : ', ';
+    const prev = out[key];
+    const joined = values.join(sep);
+    out[key] = prev === undefined ? joined : `${prev}${sep}${joined}`;
+  }
+  return out;
+}
