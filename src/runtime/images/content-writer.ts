@@ -1,18 +1,15 @@
 /**
  * Streaming blob writes into containerd's content store (Content.Write, containerd-api.md §2):
  * STAT with the expected digest and size (ALREADY_EXISTS = the blob is there, also when another
- * namespace has it), resume from the ingest's offset, lock-step 1 MiB WRITEs, COMMIT with labels.
- * Content.Write is a bidirectional stream, which ContainerdClient does not expose, so this file
- * keeps its own Content stub on the same socket.
+ * namespace has it), resume from the ingest's offset, lock-step 1 MiB WRITEs, COMMIT with labels,
+ * over the adapter client's bidirectional stream (namespace and lease headers included).
  */
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import { AgentError } from '../../errors.js';
 import type { ContainerdClient } from '../containerd/client.js';
 import { mapContainerdError } from '../containerd/grpc-errors.js';
-import { loadContainerdProtos } from '../containerd/proto.js';
 
 const CHUNK = 1024 * 1024;
-const stubs = new Map<string, grpc.Client>();
 
 /** The source of a blob: opened at `offset`, returns where it really starts (0 = from scratch). */
 export type BlobSource = (offset: number) => Promise<{ chunks: AsyncIterable<Buffer>; offset: number; close(): void }>;
@@ -34,30 +31,13 @@ export interface WriteBlobRequest {
 
 interface WriteReply { action: string; offset: string | number; total: string | number; digest: string }
 
-function contentStub(socket: string): grpc.Client {
-  let stub = stubs.get(socket);
-  if (!stub) {
-    const Ctor = loadContainerdProtos().services.content;
-    stub = new Ctor(`unix://${socket}`, grpc.credentials.createInsecure(), {
-      'grpc.max_receive_message_length': 16 * 1024 * 1024,
-      'grpc.max_send_message_length': 16 * 1024 * 1024,
-    });
-    stubs.set(socket, stub);
-  }
-  return stub;
-}
-
 /**
  * Writes one blob unless present. Returns 'exists' when containerd already had it (nothing
  * was read from `open`), 'written' otherwise. Throws the source's error (e.g. a digest
  * mismatch), or the mapped containerd error (FAILED_PRECONDITION on a bad commit).
  */
 export async function writeBlob(client: ContainerdClient, req: WriteBlobRequest, open: BlobSource): Promise<'exists' | 'written'> {
-  const md = new grpc.Metadata();
-  md.set('containerd-namespace', client.namespace);
-  if (req.lease) md.set('containerd-lease', req.lease);
-  const stub = contentStub(client.socket) as unknown as { Write(md: grpc.Metadata, o: grpc.CallOptions): grpc.ClientDuplexStream<object, WriteReply> };
-  const call = stub.Write(md, {});
+  const call = client.duplex('content', 'Write', { lease: req.lease }) as grpc.ClientDuplexStream<object, WriteReply>;
   const lock = new LockStep(call, `containerd Content.Write ${req.ref}`, Math.max(req.replyTimeoutMs ?? client.callTimeoutMs, 30_000), req.signal);
   let source: Awaited<ReturnType<BlobSource>> | undefined;
   try {
