@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { AgentError } from '../../errors.js';
 import { parseJson, type Descriptor, type ImageIndex } from './descriptor.js';
 import { MT } from './media-types.js';
@@ -29,7 +30,7 @@ export interface ArchivePlan {
 const BLOB_PATH = /^blobs\/sha256\/([a-f0-9]{64})$/;
 
 async function readEntry(path: string, e: TarEntry): Promise<Buffer> {
-  const fh = await import('node:fs/promises').then((m) => m.open(path, 'r'));
+  const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(e.size);
     await fh.read(buf, 0, e.size, e.offset);

@@ -7,7 +7,7 @@
 import { request, type Dispatcher } from 'undici';
 import { AgentError } from '../../errors.js';
 import { parseAuthChallenges, tokenUrl } from './auth-challenge.js';
-import { basicAuthHeader, type CredentialLookup } from './credentials.js';
+import { basicAuthHeader, createCredentialLookup, type CredentialLookup, type RegistryCredential } from './credentials.js';
 import { sha256Digest, digestMismatch } from './digest-verifier.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { authFailed, imageNotFound, registryError, registryUnavailable } from './pull-errors.js';
@@ -16,7 +16,8 @@ import { DEFAULT_RETRY, isTransientNetworkError, isTransientStatus, type RetryPo
 import { createDispatcher, schemeFor, type TransportOptions } from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions {
-  credentials?: CredentialLookup | undefined;
+  /** A lookup, or a table `{host: {username, password}}` (see credentials.ts). */
+  credentials?: CredentialLookup | Readonly<Record<string, RegistryCredential>> | undefined;
   retry?: RetryPolicy | undefined;
   userAgent?: string | undefined;
   /** Largest manifest accepted. @default 4 MiB */
@@ -55,10 +56,13 @@ export class RegistryClient {
   private readonly dispatcher: Dispatcher;
   private readonly tokens = new Map<string, { value: string; expiresAt: number }>();
   private readonly retry: RetryPolicy;
+  private readonly credentials: CredentialLookup | undefined;
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.dispatcher = opts.dispatcher ?? createDispatcher(opts);
     this.retry = opts.retry ?? DEFAULT_RETRY;
+    const c = opts.credentials;
+    this.credentials = typeof c === 'function' ? c : c ? createCredentialLookup({ credentials: { ...c } }) : undefined;
   }
 
   /** Base URL of the registry of `ref` (`http://127.0.0.1:5000`). Pure. */
@@ -139,7 +143,7 @@ export class RegistryClient {
 
   /** Answers a 401 challenge: a bearer token (anonymous or with credentials) or basic auth. */
   private async authorize(c: Ctx, scopeKey: string, header: string | undefined, body: string): Promise<string> {
-    const cred = this.opts.credentials?.(c.ref.domain);
+    const cred = this.credentials?.(c.ref.domain);
     const challenges = parseAuthChallenges(header);
     const bearer = challenges.find((x) => x.scheme === 'bearer');
     if (bearer) {
@@ -163,7 +167,7 @@ export class RegistryClient {
   private cachedAuth(scopeKey: string, ref: ImageReference): string | undefined {
     const t = this.tokens.get(scopeKey);
     if (t && t.expiresAt > Date.now()) return t.value;
-    const cred = this.opts.credentials?.(ref.domain);
+    const cred = this.credentials?.(ref.domain);
     return cred ? basicAuthHeader(cred) : undefined;
   }
 

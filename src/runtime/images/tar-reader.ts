@@ -99,6 +99,9 @@ export function cleanTarPath(p: string): string {
   return p.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
+/** Long names and pax records that apply to the next entry. */
+interface Pending { pax: Record<string, string>; longName?: string | undefined; longLink?: string | undefined }
+
 /**
  * Lists the entries of the tar file at `path` (pax and GNU long names applied). Throws
  * INVALID_ARGUMENT naming the file when it is not a readable tar.
@@ -111,39 +114,42 @@ export async function readTarIndex(path: string): Promise<TarEntry[]> {
     const { size: fileSize } = await fh.stat();
     const entries: TarEntry[] = [];
     const block = Buffer.alloc(BLOCK);
-    let pos = 0;
-    let pax: Record<string, string> = {};
-    let longName: string | undefined;
-    let longLink: string | undefined;
-    while (pos + BLOCK <= fileSize) {
+    let pending: Pending = { pax: {} };
+    for (let pos = 0; pos + BLOCK <= fileSize;) {
       await fh.read(block, 0, BLOCK, pos);
-      let h: TarHeader | undefined;
-      try {
-        h = parseTarHeader(block);
-      } catch (err) {
-        throw new AgentError('INVALID_ARGUMENT', `${path} is not a tar archive (at byte ${pos}: ${(err as Error).message})`, { step: 'import' });
-      }
+      const h = headerAt(block, path, pos);
       if (!h) break;
       const dataAt = pos + BLOCK;
-      pos = dataAt + Math.ceil(h.size / BLOCK) * BLOCK;
       if (h.typeflag === 'x' || h.typeflag === 'L' || h.typeflag === 'K') {
         const body = Buffer.alloc(h.size);
         await fh.read(body, 0, h.size, dataAt);
-        if (h.typeflag === 'x') pax = parsePax(body);
-        else if (h.typeflag === 'L') longName = body.toString('utf8').replace(/\0+$/, '');
-        else longLink = body.toString('utf8').replace(/\0+$/, '');
-        continue;
+        pending = applyMeta(pending, h.typeflag, body);
+      } else if (h.typeflag !== 'g') {
+        const size = pending.pax['size'] ? Number(pending.pax['size']) : h.size;
+        h.size = size;
+        entries.push({ name: cleanTarPath(pending.pax['path'] ?? pending.longName ?? h.name), type: typeOf(h.typeflag), size, offset: dataAt,
+          linkName: pending.pax['linkpath'] ?? pending.longLink ?? (h.linkName || undefined) });
+        pending = { pax: {} };
       }
-      if (h.typeflag === 'g') continue;
-      const size = pax['size'] ? Number(pax['size']) : h.size;
-      if (pax['size']) pos = dataAt + Math.ceil(size / BLOCK) * BLOCK;
-      entries.push({ name: cleanTarPath(pax['path'] ?? longName ?? h.name), type: typeOf(h.typeflag), size, offset: dataAt, linkName: pax['linkpath'] ?? longLink ?? (h.linkName || undefined) });
-      pax = {};
-      longName = undefined;
-      longLink = undefined;
+      pos = dataAt + Math.ceil(h.size / BLOCK) * BLOCK;
     }
     return entries;
   } finally {
     await fh.close();
   }
+}
+
+function headerAt(block: Buffer, path: string, pos: number): TarHeader | undefined {
+  try {
+    return parseTarHeader(block);
+  } catch (err) {
+    throw new AgentError('INVALID_ARGUMENT', `${path} is not a tar archive (at byte ${pos}: ${(err as Error).message})`, { step: 'import' });
+  }
+}
+
+/** Pure. Records a pax header (`x`) or GNU long name (`L`) / long link (`K`) for the next entry. */
+function applyMeta(p: Pending, flag: string, body: Buffer): Pending {
+  if (flag === 'x') return { ...p, pax: parsePax(body) };
+  const text = body.toString('utf8').replace(/\0+$/, '');
+  return flag === 'L' ? { ...p, longName: text } : { ...p, longLink: text };
 }

@@ -17,6 +17,8 @@ export interface TransportOptions {
   insecure?: boolean | undefined;
   /** CA bundle added to the system roots; a missing file means system roots only. @default DEFAULT_REGISTRY_CA */
   caFile?: string | undefined;
+  /** CA PEM already read by the caller (the adapter's from-config does); wins over `caFile`. */
+  ca?: string | undefined;
   /** TCP/TLS connect timeout. @default 10000 */
   connectTimeoutMs?: number | undefined;
   /** Time to the response headers. @default 30000 */
@@ -52,7 +54,7 @@ export function loadRegistryCa(file: string): string | undefined {
 
 /** Builds the undici dispatcher: keep-alive pool, CA, timeouts, up to 5 redirects (blob CDNs). */
 export function createDispatcher(opts: TransportOptions): Dispatcher {
-  const ca = opts.insecure ? undefined : loadRegistryCa(opts.caFile ?? DEFAULT_REGISTRY_CA);
+  const ca = opts.insecure ? undefined : (opts.ca ?? loadRegistryCa(opts.caFile ?? DEFAULT_REGISTRY_CA));
   const agent = new Agent({
     connect: { timeout: opts.connectTimeoutMs ?? 10_000, ...(ca ? { ca: [...rootCertificates, ca] } : {}) },
     headersTimeout: opts.headersTimeoutMs ?? 30_000,
