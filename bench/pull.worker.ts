@@ -1,0 +1,42 @@
+/**
+ * Child process of the pull bench: pulls one image with ImagePuller into a namespace and
+ * prints one JSON line {ms, rssBeforeMb, peakRssMb, peakArrayBuffersMb, fetchedBytes}. RSS is sampled every 5 ms
+ * during the pull only, so the figure is the pull's own footprint on top of the baseline.
+ *
+ *   npx tsx bench/pull.worker.ts <namespace> <ref> [images|adapter]
+ * `images` = src/runtime/images (ImagePuller); `adapter` = the containerd adapter's own
+ * src/runtime/containerd/pull puller, measured the same way for comparison.
+ */
+import { ContainerdClient } from '../src/runtime/containerd/client.js';
+import { ImagePuller as AdapterPuller } from '../src/runtime/containerd/pull/image-puller.js';
+import { RegistryClient as AdapterRegistry } from '../src/runtime/containerd/pull/registry-client.js';
+import { ImagePuller } from '../src/runtime/images/image-puller.js';
+
+const [namespace, ref, impl = 'images'] = process.argv.slice(2);
+if (!namespace || !ref) throw new Error('usage: pull.worker.ts <namespace> <ref> [images|adapter]');
+const client = new ContainerdClient({ socket: '/run/containerd/containerd.sock', namespace });
+const puller = impl === 'adapter'
+  ? (() => {
+    const registry = new AdapterRegistry({});
+    const p = new AdapterPuller(client, registry, 'overlayfs', Date.now);
+    return { pull: async (r: string) => ({ fetchedBytes: (await p.pull(r)).downloadedBytes }), close: () => registry.close() };
+  })()
+  : new ImagePuller({ client, snapshotter: 'overlayfs', policy: 'always' });
+await client.call('version', 'Version', {}); // connect before timing, as ctr's dial is outside too
+global.gc?.();
+const rssBefore = process.memoryUsage().rss;
+let peak = rssBefore;
+let buffers = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peak = Math.max(peak, m.rss);
+  buffers = Math.max(buffers, m.arrayBuffers);
+}, 5);
+const t0 = performance.now();
+const out = await puller.pull(ref);
+const ms = performance.now() - t0;
+clearInterval(sampler);
+peak = Math.max(peak, process.memoryUsage().rss);
+process.stdout.write(`${JSON.stringify({ ms, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: peak / 2 ** 20, fetchedBytes: out.fetchedBytes, peakArrayBuffersMb: buffers / 2 ** 20 })}\n`);
+await puller.close();
+client.close();
