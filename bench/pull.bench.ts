@@ -1,8 +1,7 @@
 /**
  * Pull + unpack of the echo image, ours (ImagePuller in a child process) vs
- * `ctr -n <ns> images pull --plain-http`, side by side in one run, plus the containerd
- * adapter's own puller (src/runtime/containerd/pull) measured the same way. The order rotates
- * every round. Every pull gets a fresh unique image (see pull.registry.ts) and a fresh namespace,
+ * `ctr -n <ns> images pull --plain-http`, side by side in one run (ImagePuller is the one
+ * puller the containerd adapter's ensureImage uses). The order rotates every round. Every pull gets a fresh unique image (see pull.registry.ts) and a fresh namespace,
  * removed afterwards (images, content, snapshots, namespace), so each really downloads 42 MB and
  * really unpacks 100 MB. Also reports the peak RSS of our process during the pull.
  *
@@ -25,9 +24,9 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 interface Sample { ms: number; peakRssMb?: number; rssBeforeMb?: number; peakArrayBuffersMb?: number; fetchedBytes?: number }
 interface Round { round: number; order: string[]; samples: Record<string, Sample> }
 
-/** One of our pullers in a child process (`images` = this module, `adapter` = src/runtime/containerd/pull). */
-async function node(impl: string, ns: string, ref: string): Promise<Sample> {
-  const { stdout } = await run('npx', ['tsx', join(HERE, 'pull.worker.ts'), ns, ref, impl], { cwd: join(HERE, '..'), timeout: 300_000 });
+/** Our ImagePuller in a child process (see pull.worker.ts). */
+async function node(ns: string, ref: string): Promise<Sample> {
+  const { stdout } = await run('npx', ['tsx', join(HERE, 'pull.worker.ts'), ns, ref], { cwd: join(HERE, '..'), timeout: 300_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Sample;
 }
 
@@ -38,9 +37,8 @@ async function viaCtr(ns: string, ref: string): Promise<Sample> {
 }
 
 const VARIANTS: Record<string, (ns: string, ref: string) => Promise<Sample>> = {
-  ours: (ns, ref) => node('images', ns, ref),
+  ours: node,
   ctr: viaCtr,
-  adapter: (ns, ref) => node('adapter', ns, ref),
 };
 
 function stats(xs: number[]): { median: number; mean: number; min: number; max: number } {
@@ -82,18 +80,15 @@ async function report(rounds: Round[]): Promise<void> {
   const per = (v: string) => stats(rounds.map((x) => x.samples[v]!.ms));
   const o = per('ours');
   const c = per('ctr');
-  const ad = per('adapter');
   const mine = rounds.map((x) => x.samples['ours']!);
   const peak = Math.max(...mine.map((x) => x.peakRssMb!));
   const delta = Math.max(...mine.map((x) => x.peakRssMb! - x.rssBeforeMb!));
   const buffers = Math.max(...mine.map((x) => x.peakArrayBuffersMb!));
-  const adapterPeak = Math.max(...rounds.map((x) => x.samples['adapter']!.peakRssMb!));
   const result = {
     bench: 'pull', date: new Date().toISOString(), host: { cpus: os.cpus().length, load: os.loadavg() },
     image: 'echo layer (42.4 MB gzip, 100 MB unpacked) under a unique digest per pull', rounds,
-    oursMs: o, ctrMs: c, adapterMs: ad, ratioMedian: o.median / c.median, ratioMean: o.mean / c.mean, target: 1.2,
-    adapterRatioMedian: ad.median / c.median,
-    peakRssMb: peak, peakRssDeltaMb: delta, peakArrayBuffersMb: buffers, adapterPeakRssMb: adapterPeak,
+    oursMs: o, ctrMs: c, ratioMedian: o.median / c.median, ratioMean: o.mean / c.mean, target: 1.2,
+    peakRssMb: peak, peakRssDeltaMb: delta, peakArrayBuffersMb: buffers,
   };
   const dir = join(HERE, 'results');
   await mkdir(dir, { recursive: true });
@@ -104,9 +99,9 @@ async function report(rounds: Round[]): Promise<void> {
     `${result.date}, ${rounds.length} rounds, ${result.host.cpus} CPUs, load ${result.host.load.map((l) => l.toFixed(2)).join(' ')} (other work was running).`,
     `Image: ${result.image}; a fresh namespace per pull, removed afterwards; the order rotates every round.`, '',
     '| variant | median ms | mean ms | min | max | median / ctr |', '|---|---|---|---|---|---|',
-    row('ours (src/runtime/images)', o), row('ctr images pull', c), row('adapter puller (src/runtime/containerd/pull)', ad), '',
+    row('ours (src/runtime/images)', o), row('ctr images pull', c), '',
     `Ratio ours/ctr (median): **${result.ratioMedian.toFixed(2)}×** (target ≤ ${result.target}×); mean ${result.ratioMean.toFixed(2)}×.`,
-    `Peak RSS of our process during the pull: **${peak.toFixed(1)} MB**, at most ${delta.toFixed(1)} MB above its pre-pull baseline, for a 42 MB layer; Node arrayBuffers (all Buffers, garbage included: V8 frees them lazily) peaked at ${buffers.toFixed(1)} MB. Adapter puller peak RSS: ${adapterPeak.toFixed(1)} MB.`, '',
+    `Peak RSS of our process during the pull: **${peak.toFixed(1)} MB**, at most ${delta.toFixed(1)} MB above its pre-pull baseline, for a 42 MB layer; Node arrayBuffers (all Buffers, garbage included: V8 frees them lazily) peaked at ${buffers.toFixed(1)} MB.`, '',
   ].join('\n');
   await writeFile(join(dir, 'pull.md'), md);
   process.stdout.write(md);

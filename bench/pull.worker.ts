@@ -3,25 +3,15 @@
  * prints one JSON line {ms, rssBeforeMb, peakRssMb, peakArrayBuffersMb, fetchedBytes}. RSS is sampled every 5 ms
  * during the pull only, so the figure is the pull's own footprint on top of the baseline.
  *
- *   npx tsx bench/pull.worker.ts <namespace> <ref> [images|adapter]
- * `images` = src/runtime/images (ImagePuller); `adapter` = the containerd adapter's own
- * src/runtime/containerd/pull puller, measured the same way for comparison.
+ *   npx tsx bench/pull.worker.ts <namespace> <ref>
  */
 import { ContainerdClient } from '../src/runtime/containerd/client.js';
-import { ImagePuller as AdapterPuller } from '../src/runtime/containerd/pull/image-puller.js';
-import { RegistryClient as AdapterRegistry } from '../src/runtime/containerd/pull/registry-client.js';
 import { ImagePuller } from '../src/runtime/images/image-puller.js';
 
-const [namespace, ref, impl = 'images'] = process.argv.slice(2);
-if (!namespace || !ref) throw new Error('usage: pull.worker.ts <namespace> <ref> [images|adapter]');
+const [namespace, ref] = process.argv.slice(2);
+if (!namespace || !ref) throw new Error('usage: pull.worker.ts <namespace> <ref>');
 const client = new ContainerdClient({ socket: '/run/containerd/containerd.sock', namespace });
-const puller = impl === 'adapter'
-  ? (() => {
-    const registry = new AdapterRegistry({});
-    const p = new AdapterPuller(client, registry, 'overlayfs', Date.now);
-    return { pull: async (r: string) => ({ fetchedBytes: (await p.pull(r)).downloadedBytes }), close: () => registry.close() };
-  })()
-  : new ImagePuller({ client, snapshotter: 'overlayfs', policy: 'always' });
+const puller = new ImagePuller({ client, snapshotter: 'overlayfs', policy: 'always' });
 await client.call('version', 'Version', {}); // connect before timing, as ctr's dial is outside too
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runImageCommand } from '../../../src/cli/image-command.js';
 import { importImageArchive } from '../../../src/runtime/images/import-archive.js';
-import { createIsolation, ctr, lines, requireRuntimes, WORKER_IMAGE_REF, WORKER_IMAGE_TAR, type TestIsolation } from '../../helpers/index.js';
+import { createIsolation, ctr, lines, requireRuntimes, WORKER_IMAGE_REF, WORKER_IMAGE_TAR, waitFor, type TestIsolation } from '../../helpers/index.js';
+import { invoke, makeRuntime, workerSpec } from '../containerd/support.js';
 import { makePuller } from './support.js';
 
-const rt = await requireRuntimes(['containerd', 'image'], 'images import.int.test.ts');
+const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'images import.int.test.ts');
 
 describe.skipIf(!rt.ok)('importImageArchive', () => {
   let iso: TestIsolation;
@@ -23,6 +24,29 @@ describe.skipIf(!rt.ok)('importImageArchive', () => {
       expect(await kit.puller.ensureImage(WORKER_IMAGE_REF, { policy: 'never' })).toMatchObject({ pulled: false, digest: img!.digest });
     } finally {
       await kit.close();
+    }
+    await iso.assertNothingLeft();
+  });
+
+  it('goes from an import done twice to one image record a worker of the adapter runs from with policy never', async () => {
+    const [first] = await importImageArchive(WORKER_IMAGE_TAR, { namespace: iso.namespace });
+    const [again] = await importImageArchive(WORKER_IMAGE_TAR, { namespace: iso.namespace });
+    expect(again).toEqual(first);
+    expect(lines(await ctr(iso.namespace, ['images', 'ls', '-q']))).toEqual([WORKER_IMAGE_REF]);
+    expect(lines(await ctr(iso.namespace, ['leases', 'ls', '-q']))).toEqual([]);
+    const runtime = await makeRuntime(iso, { pullPolicy: 'never' });
+    try {
+      expect(await runtime.ensureImage(WORKER_IMAGE_REF, {})).toMatchObject({ pulled: false, digest: first!.digest });
+      const spec = workerSpec(iso, WORKER_IMAGE_REF, 'imported');
+      await runtime.create(spec, {});
+      const { ipAddress } = await runtime.setupNetwork(spec.name, {});
+      await runtime.start(spec.name, {});
+      expect((await waitFor(() => invoke(ipAddress, { imported: 1 }), { what: 'worker' }))['echo']).toEqual({ imported: 1 });
+      await runtime.stop(spec.name, { graceMs: 5000 });
+      await runtime.teardownNetwork(spec.name, {});
+      await runtime.remove(spec.name, {});
+    } finally {
+      await runtime.close();
     }
     await iso.assertNothingLeft();
   });
