@@ -1,11 +1,15 @@
 /**
  * `esb-agent image import <archive.tar> [--namespace NS] [--name REF] [--snapshotter S] [--socket PATH]`:
  * loads an OCI-layout or docker-archive tar into containerd without a registry (no `ctr`).
- * Defaults come from the caller (the CLI builds them from the agent config: namespace = brand,
- * CONTAINERD_SOCKET, CONTAINERD_SNAPSHOTTER), so this module reads no environment.
+ * {@link runImageCommand} takes its defaults from the caller; {@link imageCommand}, the CLI's
+ * entry, builds them from the agent config in `io.env` (namespace = the agent's namespace,
+ * CONTAINERD_SOCKET, CONTAINERD_SNAPSHOTTER) when that config is complete, else `--namespace`
+ * is required.
  */
+import { loadConfig } from '../config.js';
 import { AgentError } from '../errors.js';
 import { importImageArchive } from '../runtime/images/import-archive.js';
+import type { CliIo } from './io.js';
 
 export interface ImageCommandIo {
   stdout: { write(text: string): unknown };
@@ -77,4 +81,20 @@ export async function runImageCommand(args: string[], io: ImageCommandIo): Promi
     io.stderr.write(`esb-agent image import: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/** Pure. Defaults from the agent config in `env`; none when the config is incomplete or invalid. */
+export function imageDefaultsFromEnv(env: CliIo['env']): ImageCommandIo['defaults'] {
+  try {
+    const config = loadConfig(env);
+    return { namespace: config.identity.namespace, socket: config.containerd.socket, snapshotter: config.containerd.snapshotter };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `image` subcommand of the CLI: {@link runImageCommand} with defaults from the agent config. */
+export function imageCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const line = (write: (l: string) => void) => ({ write: (text: string) => write(text.replace(/\n$/, '')) });
+  return runImageCommand([...args], { stdout: line(io.out), stderr: line(io.err), defaults: imageDefaultsFromEnv(io.env) });
 }

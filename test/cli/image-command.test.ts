@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseImageArgs, runImageCommand } from '../../src/cli/image-command.js';
+import { imageCommand, imageDefaultsFromEnv, parseImageArgs, runImageCommand } from '../../src/cli/image-command.js';
 
 function io() {
   const out: string[] = [];
@@ -32,5 +32,19 @@ describe('image command', () => {
     const a = io();
     expect(await runImageCommand(['import', '/nonexistent.tar'], { ...a.io, defaults: { namespace: 'esbt-never-used', socket: '/nonexistent.sock' } })).toBe(1);
     expect(a.err.join('')).toMatch(/cannot open image archive \/nonexistent.tar: ENOENT/);
+  });
+  it('takes the namespace, socket and snapshotter defaults from a complete agent config, none otherwise', () => {
+    expect(imageDefaultsFromEnv({ ENV: 'test', CONTAINERS_NETWORK: 'acme-test-external', CONTAINERD_SOCKET: '/tmp/c.sock' }))
+      .toEqual({ namespace: 'acme', socket: '/tmp/c.sock', snapshotter: 'overlayfs' });
+    expect(imageDefaultsFromEnv({})).toBeUndefined();
+    expect(imageDefaultsFromEnv({ ENV: 'test', CONTAINERS_NETWORK: 'acme-test', PORT: 'nope' })).toBeUndefined();
+  });
+  it('goes from the CLI without config or --namespace to exit 2 with lines on stderr', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const cli = { env: {}, out: (l: string) => out.push(l), err: (l: string) => err.push(l), waitForSignal: () => new Promise<string>(() => undefined) };
+    expect(await imageCommand(['import', '/nonexistent.tar'], cli)).toBe(2);
+    expect(err).toEqual(['esb-agent image import: no containerd namespace (--namespace, or the agent brand)']);
+    expect(out).toEqual([]);
   });
 });
