@@ -9,6 +9,7 @@
  * policies and booleans are refused), and `ENV` must be usable in container names.
  */
 import { IdentityError, resolveIdentity, type StackIdentity } from './identity.js';
+import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_MAX_RESPONSE_BYTES, grpcMessageLimits } from './invoke/message-limits.js';
 import type { OpClass } from './runtime/limiter.js';
 
 /** An invalid or missing configuration value; `variable` names the env variable. */
@@ -46,9 +47,9 @@ export interface Config {
     port: number;
     /** `AGENT_GRPC_REFLECTION=1`. @default false */
     reflection: boolean;
-    /** `AGENT_GRPC_MAX_RECEIVE_SIZE` bytes. @default invoke.maxResponseBytes + 1 MiB */
+    /** `AGENT_GRPC_MAX_RECEIVE_SIZE` bytes. @default max(4 MiB, invoke.maxRequestBytes + 64 KiB) */
     maxReceiveBytes: number;
-    /** `AGENT_GRPC_MAX_SEND_SIZE` bytes. @default invoke.maxResponseBytes + 1 MiB */
+    /** `AGENT_GRPC_MAX_SEND_SIZE` bytes. @default max(4 MiB, invoke.maxResponseBytes + 64 KiB) */
     maxSendBytes: number;
   };
   tls: {
@@ -70,6 +71,8 @@ export interface Config {
   invoke: {
     /** `AGENT_INVOKE_MAX_RESPONSE_SIZE` bytes (> 0, else the default). @default 10485760 */
     maxResponseBytes: number;
+    /** `AGENT_INVOKE_MAX_REQUEST_SIZE` bytes: largest InvokeWorker payload. @default 6291456 */
+    maxRequestBytes: number;
     /** `AGENT_INVOKE_AUTO_RESUME`: InvokeWorker on a paused worker resumes it first. @default false */
     autoResume: boolean;
   };
@@ -178,9 +181,7 @@ export interface Config {
 }
 
 /** Default `AGENT_INVOKE_MAX_RESPONSE_SIZE` (10 MiB). */
-export const DEFAULT_INVOKE_MAX_RESPONSE = 10 * 1024 * 1024;
-/** Headroom over the invoke cap for gRPC message limits (headers, other fields). */
-export const GRPC_SIZE_HEADROOM = 1024 * 1024;
+export const DEFAULT_INVOKE_MAX_RESPONSE = DEFAULT_MAX_RESPONSE_BYTES;
 export const DEFAULT_LIMITS: Readonly<Record<OpClass, number>> = Object.freeze({ pull: 3, create: 8, network: 8, start: 8, destroy: 8 });
 
 /** One documented variable: name, default (as shown in the docs) and meaning. */
@@ -204,8 +205,8 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = Object.freeze([
   doc('grpc', 'PORT', '`50051`', 'gRPC port.'),
   doc('grpc', 'AGENT_GRPC_HOST', '`0.0.0.0`', 'gRPC bind address (the Go agent listens on all interfaces).'),
   doc('grpc', 'AGENT_GRPC_REFLECTION', '`0`', '`1` enables gRPC server reflection.'),
-  doc('grpc', 'AGENT_GRPC_MAX_RECEIVE_SIZE', 'invoke cap + 1 MiB (`11534336`)', 'Largest gRPC message accepted, bytes (InvokeWorker payloads).'),
-  doc('grpc', 'AGENT_GRPC_MAX_SEND_SIZE', 'invoke cap + 1 MiB (`11534336`)', 'Largest gRPC message sent, bytes (InvokeWorker replies).'),
+  doc('grpc', 'AGENT_GRPC_MAX_RECEIVE_SIZE', 'request cap + 64 KiB (`6356992`), at least 4 MiB', 'Largest gRPC message accepted, bytes (InvokeWorker payloads).'),
+  doc('grpc', 'AGENT_GRPC_MAX_SEND_SIZE', 'response cap + 64 KiB (`10551296`), at least 4 MiB', 'Largest gRPC message sent, bytes (InvokeWorker replies; the gateway\'s channel needs a receive limit at least this large).'),
   doc('tls', 'AGENT_GRPC_TLS_DISABLED', '`0`', 'Only `1` disables mTLS (a warning is logged). `0` or unset keeps it.'),
   doc('tls', 'AGENT_GRPC_CERT_PATH', '`/app/config/ssl/server.crt`', 'Server certificate (PEM).'),
   doc('tls', 'AGENT_GRPC_KEY_PATH', '`/app/config/ssl/server.key`', 'Server private key (PEM).'),
@@ -214,6 +215,7 @@ export const CONFIG_VARIABLES: readonly VariableDoc[] = Object.freeze([
   doc('log', 'LOG_LEVEL', '`info`', 'Used when `AGENT_LOG_LEVEL` is unset; same values.'),
   doc('log', 'AGENT_LOG_FORMAT', '`text`', '`text` (one readable line) or `json` (pino JSON lines); logs go to stderr.'),
   doc('invoke', 'AGENT_INVOKE_MAX_RESPONSE_SIZE', '`10485760`', 'Largest worker response body InvokeWorker returns; values ≤ 0 or not integers keep the default (with a warning).'),
+  doc('invoke', 'AGENT_INVOKE_MAX_REQUEST_SIZE', '`6291456`', 'Largest InvokeWorker payload, bytes (Lambda\'s synchronous limit); larger ones get RESOURCE_EXHAUSTED before the worker sees them.'),
   doc('invoke', 'AGENT_INVOKE_AUTO_RESUME', '`0`', '`1`: InvokeWorker on a paused worker resumes it first instead of failing.'),
   doc('containerd', 'CONTAINERD_SOCKET', '`/run/containerd/containerd.sock`', 'containerd gRPC socket.'),
   doc('containerd', 'CONTAINERD_RUNTIME', '–', 'containerd runtime name (e.g. `aws.firecracker`, which also switches the default snapshotter to `devmapper`).'),
@@ -355,17 +357,18 @@ function invokeSection(r: EnvReader) {
     if (/^\d+$/.test(raw) && Number(raw) > 0 && Number.isSafeInteger(Number(raw))) maxResponseBytes = Number(raw);
     else r.warnings.push(`AGENT_INVOKE_MAX_RESPONSE_SIZE=${JSON.stringify(raw)} is not a positive integer; using ${DEFAULT_INVOKE_MAX_RESPONSE}`);
   }
-  return { maxResponseBytes, autoResume: r.bool('AGENT_INVOKE_AUTO_RESUME', false) };
+  const maxRequestBytes = r.int('AGENT_INVOKE_MAX_REQUEST_SIZE', DEFAULT_MAX_REQUEST_BYTES, 1);
+  return { maxResponseBytes, maxRequestBytes, autoResume: r.bool('AGENT_INVOKE_AUTO_RESUME', false) };
 }
 
-function grpcSection(r: EnvReader, invokeCap: number) {
-  const dflt = invokeCap + GRPC_SIZE_HEADROOM;
+function grpcSection(r: EnvReader, invoke: { maxResponseBytes: number; maxRequestBytes: number }) {
+  const limits = grpcMessageLimits(invoke);
   return {
     host: r.str('AGENT_GRPC_HOST') ?? '0.0.0.0',
     port: r.port('PORT', 50051),
     reflection: r.flag1('AGENT_GRPC_REFLECTION'),
-    maxReceiveBytes: r.int('AGENT_GRPC_MAX_RECEIVE_SIZE', dflt, 1),
-    maxSendBytes: r.int('AGENT_GRPC_MAX_SEND_SIZE', dflt, 1),
+    maxReceiveBytes: r.int('AGENT_GRPC_MAX_RECEIVE_SIZE', limits.maxReceiveMessageLength, 1),
+    maxSendBytes: r.int('AGENT_GRPC_MAX_SEND_SIZE', limits.maxSendMessageLength, 1),
   };
 }
 
@@ -506,7 +509,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     ...id,
     runtime: { kind: r.oneOf<RuntimeChoice>('AGENT_RUNTIME', ['containerd', 'docker', 'simulated'], 'auto') },
-    grpc: grpcSection(r, invoke.maxResponseBytes),
+    grpc: grpcSection(r, invoke),
     tls: tlsSection(r),
     log: logSection(r),
     invoke,

@@ -6,7 +6,8 @@
  * named in the caller's Connection value) and Host / Content-Length, which come from the
  * worker origin and the real body. Names are canonicalised like Go's
  * `textproto.CanonicalMIMEHeaderKey` (`x-test` → `X-Test`) so workers see what the Go agent
- * sent. No `Accept-Encoding` is added (the Go agent's implicit gzip is gone).
+ * sent. No `Accept-Encoding` is added (the Go agent's implicit gzip is gone). Non-ASCII values
+ * go on the wire as their UTF-8 bytes, as Go sends its strings.
  *
  * Response: hop-by-hop headers (Connection, Keep-Alive, Transfer-Encoding, …) are dropped as a
  * proxy must; Content-Length is kept (it matches the body). Names are canonicalised the same
@@ -14,6 +15,8 @@
  * joined with ", " (RFC 9110 §5.3), except `Set-Cookie`, whose values may contain commas
  * (Expires): its values are joined with "\n", a character no header value can contain, so
  * the gateway can split them back losslessly. The Go agent kept only the first value.
+ * Header bytes that form valid UTF-8 are decoded as UTF-8 (undici reads them as latin1), so a
+ * UTF-8 value reaches the gateway intact; other bytes keep their latin1 reading.
  */
 import { AgentError } from '../errors.js';
 
@@ -25,6 +28,24 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 const NO_TOKENS: ReadonlySet<string> = new Set();
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A request header value as the string undici writes byte for byte (latin1): its UTF-8 bytes. Pure. */
+function wireValue(value: string): string {
+  return NON_ASCII.test(value) ? Buffer.from(value, 'utf8').toString('latin1') : value;
+}
+
+/** A response header value read as latin1 by undici, decoded as UTF-8 when its bytes are UTF-8. Pure. */
+function readValue(value: string): string {
+  if (!NON_ASCII.test(value)) return value;
+  try {
+    return UTF8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return value;
+  }
+}
 
 /** Separator used between several Set-Cookie values in the flat header map. */
 export const SET_COOKIE_SEPARATOR = '\n';
@@ -78,7 +99,7 @@ export function forwardRequestHeaders(headers: Readonly<Record<string, string>>)
     }
     const lower = name.toLowerCase();
     if (isHopByHop(lower, connectionTokens)) continue;
-    out[canonicalHeaderName(name)] = value;
+    out[canonicalHeaderName(name)] = wireValue(value);
   }
   return out;
 }
@@ -95,7 +116,7 @@ export function flattenResponseHeaders(
     const lower = name.toLowerCase();
     if (value === undefined || (lower !== 'content-length' && isHopByHop(lower, NO_TOKENS))) continue;
     const key = canonicalHeaderName(name);
-    const values = Array.isArray(value) ? value : [value];
+    const values = Array.isArray(value) ? value.map(readValue) : [readValue(value)];
     const sep = key === 'Set-Cookie' ? SET_COOKIE_SEPARATOR : ', ';
     const prev = out[key];
     const joined = values.join(sep);

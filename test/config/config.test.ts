@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(c.env).toBe('test');
     expect(c.identity.brand).toBe('esb');
     expect(c.runtime.kind).toBe('auto');
-    expect(c.grpc).toEqual({ host: '0.0.0.0', port: 50051, reflection: false, maxReceiveBytes: 11534336, maxSendBytes: 11534336 });
+    expect(c.grpc).toEqual({ host: '0.0.0.0', port: 50051, reflection: false, maxReceiveBytes: 6356992, maxSendBytes: 10551296 });
     expect(c.tls).toEqual({
       disabled: false,
       certPath: '/app/config/ssl/server.crt',
@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       caCertPath: '/usr/local/share/ca-certificates/rootCA.crt',
     });
     expect(c.log).toEqual({ level: 'info', format: 'text' });
-    expect(c.invoke).toEqual({ maxResponseBytes: 10485760, autoResume: false });
+    expect(c.invoke).toEqual({ maxResponseBytes: 10485760, maxRequestBytes: 6291456, autoResume: false });
     expect(c.containerd).toEqual({ socket: '/run/containerd/containerd.sock', runtime: undefined, snapshotter: 'overlayfs' });
     expect(c.cni).toEqual({
       confDir: '/etc/cni/net.d', confFile: '/etc/cni/net.d/10-esb-net.conflist', binDir: '/opt/cni/bin', subnet: undefined,
@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     const c = loadConfig({
       ...base, ESB_BRAND_SLUG: 'Acme', PORT: '6000', AGENT_GRPC_HOST: '127.0.0.1', AGENT_GRPC_REFLECTION: '1',
       AGENT_GRPC_TLS_DISABLED: '1', AGENT_GRPC_CERT_PATH: ' /c ', AGENT_GRPC_KEY_PATH: '/k', AGENT_GRPC_CA_CERT_PATH: '/ca',
-      AGENT_INVOKE_MAX_RESPONSE_SIZE: '1000', AGENT_LOG_LEVEL: 'WARNING', AGENT_LOG_FORMAT: 'JSON', AGENT_RUNTIME: 'simulated',
+      AGENT_INVOKE_MAX_RESPONSE_SIZE: '1000', AGENT_INVOKE_MAX_REQUEST_SIZE: '2000', AGENT_LOG_LEVEL: 'WARNING', AGENT_LOG_FORMAT: 'JSON', AGENT_RUNTIME: 'simulated',
       CONTAINERD_SOCKET: '/s', CONTAINERD_RUNTIME: 'aws.firecracker', CNI_CONF_DIR: '/cni/', CNI_BIN_DIR: '/bin', CNI_SUBNET: '10.20.0.0/24',
       CNI_BRIDGE: 'br9', CNI_GW_IP: '10.20.0.1', CNI_DNS_SERVER: '1.1.1.1', CNI_NET_DIR: '/n', CNI_IP_MASQ: 'false', CNI_DEFAULT_ROUTE: '0',
       IMAGE_PULL_POLICY: 'never', CONTAINER_REGISTRY: '127.0.0.1:5000', CONTAINER_REGISTRY_INSECURE: 'yes', ACME_TAG: 'v2',
@@ -65,7 +65,7 @@ describe('loadConfig', () => {
       AGENT_JOURNAL: '/tmp/j.jsonl', AGENT_SIM_ENDPOINTS: '0',
     });
     expect(c.identity.brand).toBe('acme');
-    expect(c.grpc).toEqual({ host: '127.0.0.1', port: 6000, reflection: true, maxReceiveBytes: 1000 + 1048576, maxSendBytes: 1000 + 1048576 });
+    expect(c.grpc).toEqual({ host: '127.0.0.1', port: 6000, reflection: true, maxReceiveBytes: 4 * 1024 * 1024, maxSendBytes: 4 * 1024 * 1024 });
     expect(c.tls).toMatchObject({ disabled: true, certPath: '/c' });
     expect(c.log).toEqual({ level: 'warn', format: 'json' });
     expect(c.runtime.kind).toBe('simulated');

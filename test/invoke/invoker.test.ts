@@ -84,6 +84,19 @@ describe('invoker', () => {
     expect(events[0]).toMatchObject({ outcome: 'ok', statusCode: 202, attempts: 1, requestBytes: 17, responseBytes: 17 });
   });
 
+  it('sends non-ASCII header values as UTF-8 bytes and reads UTF-8 response values back', async () => {
+    const srv = await local((r, res) => {
+      const raw = r.rawHeaders[r.rawHeaders.findIndex((h) => h.toLowerCase() === 'x-name') + 1] ?? '';
+      res.setHeader('x-seen-hex', Buffer.from(raw, 'latin1').toString('hex'));
+      res.setHeader('x-reply', Buffer.from('日本 café', 'utf8').toString('latin1'));
+      res.end();
+    });
+    const { invoker } = bed(srv.port);
+    const out = await invoker.invoke(req({ headers: { 'x-name': '日本 café' } }), {});
+    expect(out.headers['X-Seen-Hex']).toBe(Buffer.from('日本 café', 'utf8').toString('hex'));
+    expect(out.headers['X-Reply']).toBe('日本 café');
+  });
+
   it('uses the RIE route by default and reuses one keep-alive connection', async () => {
     const srv = await local((r, res) => res.end(r.url));
     const { invoker } = bed(srv.port);
