@@ -17,7 +17,8 @@
  * Run (root, test bed up): npx tsx bench/invoke.bench.ts → bench/results/invoke.json + .md
  * Env: BENCH_ROUNDS (5), BENCH_LATENCY_N (1000 per round), BENCH_THROUGHPUT_MS (2000 per round),
  *      BENCH_PER_WORKER (2 callers per worker), BENCH_RUNTIMES (containerd), BENCH_AGENT
- *      (child,inproc), BENCH_SIM (1; 0 skips the simulated table).
+ *      (child,inproc), BENCH_SIM (1; 0 skips the simulated table), BENCH_AGENT_LOG_LEVEL (info, the
+ *      agent's default), BENCH_AGENT_PROF (a folder: CPU profile of the agent child).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
