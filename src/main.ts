@@ -23,6 +23,7 @@ import { createObservability, type Observability } from './observability/attach.
 import { runtimeActors } from './runtime/actors.js';
 import type { ContainerRuntime, WorkerSpec } from './runtime/container-runtime.js';
 import { createLimiter, type Limiter } from './runtime/limiter.js';
+import { gracefulShutdown, startRecovery, type ReconcileLoop } from './recovery/index.js';
 import { selectRuntime, type RuntimeOverrides } from './runtime/select-runtime.js';
 import { waitForTcp } from './runtime/tcp-ready.js';
 import type { RpcHooks } from './server/rpc-interceptor.js';
@@ -70,13 +71,14 @@ type Inspect = (event: InspectionEvent) => void;
  *   was already started is closed again before the error is thrown).
  */
 export async function startAgent(env: Readonly<Record<string, string | undefined>>, opts: StartAgentOptions = {}): Promise<RunningAgent> {
+  const startedAt = Date.now(); // [recovery hook]
   const config = loadConfig(env);
   const log = createLogger(config, opts.logDestination);
   for (const warning of config.warnings) log.warn(warning);
   const credentials = loadServerCredentials(tlsOptions(config), log.child({ component: 'grpc' }));
   const closers: Closer[] = [];
   try {
-    return await assemble(config, log, credentials, opts, closers);
+    return await assemble(config, log, credentials, opts, closers, startedAt);
   } catch (err) {
     await closeAll(closers, log);
     throw err;
@@ -84,7 +86,7 @@ export async function startAgent(env: Readonly<Record<string, string | undefined
 }
 
 async function assemble(
-  config: Config, log: Logger, credentials: ServerCredentials, opts: StartAgentOptions, closers: Closer[],
+  config: Config, log: Logger, credentials: ServerCredentials, opts: StartAgentOptions, closers: Closer[], startedAt: number,
 ): Promise<RunningAgent> {
   const obs = await createObservability({ config: observabilityConfig(config), log: log.child({ component: 'observability' }) });
   closers.push(() => obs.close());
@@ -96,12 +98,13 @@ async function assemble(
   const observers = [obs.inspect, journal?.inspect, opts.inspect].filter((o): o is Inspect => o !== undefined);
   const supervisor = buildSupervisor(config, log, runtime, limiter, observers);
   closers.push(() => supervisor.close());
-  const adopted = supervisor.adopt(await runtime.list({}));
-  if (adopted.length > 0) log.info({ count: adopted.length }, 'adopted existing workers');
+  // [recovery hook] start-up cleanup + adoption before serving; reconcile loop; Destroy of unknown ids.
+  const recovery = await startRecovery({ config, log, runtime, supervisor, startedAt });
+  closers.push(() => recovery.reconcile.stop());
   const invoker = buildInvoker(config, log, supervisor, obs, opts);
   closers.push(() => invoker.close());
   const grpc = createGrpcServer({
-    supervisor, invoker, log: log.child({ component: 'grpc' }), hooks: chainHooks(obs.hooks, opts.rpcHooks),
+    supervisor: recovery.serverSupervisor, invoker, log: log.child({ component: 'grpc' }), hooks: chainHooks(obs.hooks, opts.rpcHooks),
     tls: tlsOptions(config), credentials,
     reflection: config.grpc.reflection,
     maxReceiveMessageBytes: config.grpc.maxReceiveBytes,
@@ -117,7 +120,7 @@ async function assemble(
   grpc.setServing(true);
   serving = true;
   log.info({ grpcPort, httpPort: http.port, runtime: runtime.info.kind, tls: !config.tls.disabled }, 'agent ready');
-  const stop = once((reason?: string) => shutdown(config, log, grpc, supervisor, closers, () => (serving = false), reason));
+  const stop = once((reason?: string) => shutdown(config, log, grpc, supervisor, closers, () => (serving = false), recovery.reconcile, reason));
   if (opts.signal?.aborted) void stop('abort signal');
   opts.signal?.addEventListener('abort', () => void stop('abort signal'), { once: true });
   return { config, log, runtime, supervisor, grpcPort, httpPort: http.port, stop: (reason) => stop(reason) };
@@ -148,6 +151,7 @@ function buildSupervisor(config: Config, log: Logger, runtime: ContainerRuntime,
     : undefined;
   return createSupervisor({
     workerLogic: workerMachine.provide({ actors: runtimeActors(runtime, limiter, { waitReady }) }),
+    readiness: waitReady !== undefined,
     networkPhase: runtime.info.networkPhase,
     buildSpec: specBuilder(config.identity, log),
     now: Date.now,
@@ -201,17 +205,15 @@ function specBuilder(identity: StackIdentity, log: Logger): (req: EnsureRequest)
 }
 
 async function shutdown(
-  config: Config, log: Logger, grpc: AgentGrpcServer, supervisor: WorkerSupervisor, closers: Closer[], notReady: () => void, reason?: string,
+  config: Config, log: Logger, grpc: AgentGrpcServer, supervisor: WorkerSupervisor, closers: Closer[], notReady: () => void,
+  reconcile: ReconcileLoop, reason?: string,
 ): Promise<void> {
   log.info({ reason, policy: config.shutdown.policy }, 'agent stopping');
-  notReady();
-  await grpc.shutdown(config.shutdown.timeoutMs);
-  if (config.shutdown.policy === 'destroy') {
-    const result = await supervisor.destroyAll();
-    log.info({ destroyed: result.destroyed, failed: result.failed }, 'workers destroyed on shutdown');
-  } else {
-    supervisor.stopAll();
-  }
+  // [recovery hook] bounded drain, then keep (settled) or destroy (paused resumed first).
+  await gracefulShutdown({
+    grpc, supervisor, policy: config.shutdown.policy, timeoutMs: config.shutdown.timeoutMs,
+    log: log.child({ component: 'shutdown' }), notReady, stopBackground: () => reconcile.stop(),
+  });
   await closeAll(closers, log);
   log.info('agent stopped');
 }

@@ -1,6 +1,6 @@
 /** What a subcommand may touch of the outside world; `src/cli.ts` builds it from the process. */
 export interface CliIo {
-  /** The environment (only `serve` reads it). */
+  /** The environment (`serve` reads it; `image` takes its defaults from it). */
   env: Readonly<Record<string, string | undefined>>;
   out(line: string): void;
   err(line: string): void;

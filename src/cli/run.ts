@@ -3,6 +3,7 @@
  * print the usage and exit 2.
  */
 import { certsCommand } from './certs.js';
+import { imageCommand } from './image-command.js';
 import type { CliIo, Command } from './io.js';
 import { runJournalCommand } from './journal-command.js';
 import { replayCommand } from './replay.js';
@@ -14,6 +15,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   certs: certsCommand,
   replay: replayCommand,
   journal: runJournalCommand,
+  image: imageCommand,
 };
 
 /** Runs the command line `argv` (without node and script) and resolves to the exit code. */

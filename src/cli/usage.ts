@@ -8,6 +8,8 @@ Commands:
                      prints "replay ok" (exit 0) or the first divergence (exit 1)
   journal show|tail <file> [worker-id]
                      Print a journal as a timeline (tail follows it; -n N, --no-follow)
+  image import <tar> [--namespace NS] [--name REF]
+                     Load an OCI or docker-archive image into containerd without a registry
   help               Show this help
 
 Run 'esb-agent serve' with AGENT_RUNTIME=simulated to try the agent without containers.`;

@@ -8,8 +8,13 @@ import type { WorkerSnapshot } from './worker-machine.js';
 import type { WorkerInput, WorkerView } from './worker-types.js';
 import { statePath, workerView } from './worker-view.js';
 
+/** States of the create path, in which `ensure()` keeps waiting. */
+const CREATING: ReadonlySet<string> = new Set(['pulling', 'creating', 'netSetup', 'starting', 'readying']);
+
 /** What `ensure()` makes of a snapshot: running → the view; failed → its error; keep waiting otherwise. Pure. */
 export function ensureOutcome(s: WorkerSnapshot): Outcome<WorkerView> {
+  // Called on every snapshot of every worker being ensured: the create path is flat states.
+  if (s.status === 'active' && CREATING.has(s.value as string)) return undefined;
   const path = statePath(s.value);
   if (path === 'running') return { ok: workerView(s) };
   if (s.status === 'error') return { err: new AgentError('INTERNAL', `worker crashed: ${String(s.error)}`) };
@@ -26,7 +31,7 @@ export function ensureOutcome(s: WorkerSnapshot): Outcome<WorkerView> {
 export function destroyOutcome(s: WorkerSnapshot): Outcome<void> {
   if (s.status === 'done') return { ok: undefined };
   if (s.status === 'error') return { err: new AgentError('INTERNAL', `failed to destroy container: worker crashed: ${String(s.error)}`) };
-  if (statePath(s.value) === 'releaseFailed') {
+  if (s.value === 'releaseFailed') {
     const msg = s.context.releaseError?.message ?? 'release failed';
     return { err: new AgentError('INTERNAL', `failed to destroy container: ${msg}`, { step: s.context.releaseError?.step }) };
   }

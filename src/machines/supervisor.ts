@@ -40,6 +40,11 @@ export interface SupervisorOptions {
   now(): number;
   newRequestId(): string;
   stopGraceMs: number;
+  /**
+   * Whether the provided `waitReady` does any work. `false` makes new workers skip `readying`
+   * (no actor is invoked for it). @default true
+   */
+  readiness?: boolean | undefined;
   /** `runtime.metrics`. */
   metrics(name: string, opts: OpOptions): Promise<RuntimeMetrics>;
   /** Exit/OOM events (`runtime.subscribe`), routed to workers by name. */
@@ -107,6 +112,7 @@ export class WorkerSupervisor implements SupervisorAdmin {
     const actor = this.spawn({
       spec, networkPhase: this.opts.networkPhase, stopGraceMs: this.opts.stopGraceMs,
       createdAt: this.opts.now(), origin: 'created',
+      ...(this.opts.readiness === false ? { readiness: false } : {}),
     });
     const cancel = () => this.send(actor, { type: 'worker.destroy', requestId: this.opts.newRequestId(), at: this.opts.now() });
     return settle(actor, ensureOutcome, `ensure container ${spec.name}`, signal, cancel);

@@ -37,6 +37,8 @@ export function initialContext(input: WorkerInput): WorkerContext {
     spec: input.spec,
     networkPhase: input.networkPhase,
     stopGraceMs: input.stopGraceMs,
+    // Only present when skipping, so contexts (and journals) of workers with readiness are unchanged.
+    ...(input.readiness === false ? { skipReady: true as const } : {}),
     origin: input.origin,
     adoptedStatus: adopted?.status,
     containerId: adopted?.containerId ?? '',

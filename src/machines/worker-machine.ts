@@ -7,6 +7,8 @@
  * Contract (full table in docs/state-machines.md):
  * - Create path: pulling → creating → (netSetup → starting | starting → netSetup, per
  *   `input.networkPhase`) → readying → running. Adopted workers start in running/paused/stopped.
+ *   With `input.readiness === false` (no readiness check configured) `readying` is skipped: the
+ *   last create step goes straight to running, without invoking a `waitReady` that has no work.
  * - A resource is marked held (`held.container/network/started`) when the step that makes it is
  *   ENTERED, since a step aborted or failed mid-flight may still have created it. Releasing is
  *   idempotent (not found = done), so over-approximating is safe; under-approximating would leak.
@@ -23,7 +25,7 @@
  *   running, a failed resume stays paused. Resume also updates lastUsedAt (contract 1.3).
  * - `runtime.exited`/`runtime.oom` in running/pausing/paused/resuming → `stopped` (List: STOPPED).
  */
-import { assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { and, assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import type { CreatedContainer, NetworkAttachment } from '../runtime/container-runtime.js';
 import {
   commandResult, destroyOutcome, errorOf, exitedEarly, initialContext, interrupted, toErrorData,
@@ -67,6 +69,7 @@ export const workerMachine = setup({
   },
   guards: {
     netFirst: ({ context }) => context.networkPhase === 'beforeStart',
+    skipReady: ({ context }) => context.skipReady === true,
     adoptedAs: ({ context }, status: string) => context.origin === 'adopted' && context.adoptedStatus === status,
     notHoldingNetwork: ({ context }) => !context.held.network,
     notStarted: ({ context }) => !context.held.started,
@@ -169,6 +172,7 @@ export const workerMachine = setup({
         src: 'setupNetwork', id: 'setupNetwork', input: nameOf,
         onDone: [
           { guard: 'netFirst', target: 'starting', actions: assign({ ipAddress: ({ event }) => event.output.ipAddress }) },
+          { guard: 'skipReady', target: 'running', actions: assign({ ipAddress: ({ event }) => event.output.ipAddress }) },
           { target: 'readying', actions: assign({ ipAddress: ({ event }) => event.output.ipAddress }) },
         ],
         onError: { target: 'rollback', actions: { type: 'fail', params: 'setupNetwork' } },
@@ -179,7 +183,11 @@ export const workerMachine = setup({
       entry: 'holdStarted',
       invoke: {
         src: 'startContainer', id: 'startContainer', input: nameOf,
-        onDone: [{ guard: 'netFirst', target: 'readying' }, { target: 'netSetup' }],
+        onDone: [
+          { guard: and(['netFirst', 'skipReady']), target: 'running' },
+          { guard: 'netFirst', target: 'readying' },
+          { target: 'netSetup' },
+        ],
         onError: { target: 'rollback', actions: { type: 'fail', params: 'startContainer' } },
       },
       on: { 'worker.destroy': toDestroying },

@@ -15,6 +15,11 @@ export interface WorkerInput {
   networkPhase: 'beforeStart' | 'afterStart';
   /** Grace between SIGTERM and SIGKILL on destroy. */
   stopGraceMs: number;
+  /**
+   * Whether a readiness check (`waitReady`) is configured. `false` skips `readying` (no actor is
+   * invoked for a step with nothing to do). @default true
+   */
+  readiness?: boolean | undefined;
   createdAt: number;
   origin: WorkerOrigin;
   /** For adopted workers: what the runtime reported at adoption. */
@@ -44,6 +49,8 @@ export interface WorkerContext {
   spec: WorkerSpec;
   networkPhase: 'beforeStart' | 'afterStart';
   stopGraceMs: number;
+  /** Set (only) when the input says no readiness check is configured: `readying` is skipped. */
+  skipReady?: true | undefined;
   origin: WorkerOrigin;
   /** For adopted workers: the runtime status at adoption (selects the first state). */
   adoptedStatus?: ContainerStatus | undefined;

@@ -84,6 +84,9 @@ function onAbortOnce(signal: AbortSignal, hook: () => void): () => void {
   return () => void owned.delete(hook);
 }
 
+/** What a task that has nothing (more) to do returns to p-queue. */
+const NOTHING: Promise<void> = Promise.resolve();
+
 /**
  * Builds the limiter. Throws a TypeError when a limit is not a positive integer (config
  * validation normally catches that first).
@@ -117,14 +120,25 @@ export function createLimiter(options: LimiterOptions): Limiter {
     const queue = queueOf(cls);
     const signal = opts?.signal;
     if (signal?.aborted) return Promise.reject(cancelledError(cls, signal.reason));
+    // A free slot and nobody waiting: p-queue starts the work synchronously, so it can never be
+    // cancelled while queued and needs no wrapper of ours.
+    if (queue.size === 0 && queue.pending < queue.concurrency) {
+      reportWait(cls, 0);
+      return queue.add(() => fn(signal));
+    }
+    return enqueue(cls, queue, fn, signal);
+  }
+
+  /** Queues work behind a full class; it leaves the queue (CANCELLED) if `signal` aborts first. */
+  function enqueue<T>(cls: OpClass, queue: PQueue, fn: (signal: AbortSignal | undefined) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const enqueuedAt = now();
     return new Promise<T>((resolve, reject) => {
       let state: 'queued' | 'started' | 'cancelled' = 'queued';
       let unhook: (() => void) | undefined;
-      const task = async (): Promise<void> => {
+      const task = (): Promise<void> => {
         if (state === 'cancelled') {
           zombies.set(cls, zombies.get(cls)! - 1);
-          return;
+          return NOTHING;
         }
         state = 'started';
         unhook?.();
@@ -133,9 +147,10 @@ export function createLimiter(options: LimiterOptions): Limiter {
         try {
           work = fn(signal);
         } catch (err) {
-          return reject(err);
+          reject(err);
+          return NOTHING;
         }
-        await work.then(resolve, reject);
+        return work.then(resolve, reject);
       };
       void queue.add(task);
       // p-queue starts work synchronously when a slot is free: only waiting work needs a hook.

@@ -39,6 +39,8 @@ export async function removeNamespace(ns: string): Promise<void> {
   }
   await each(ns, lines(await ctr(ns, ['content', 'ls', '-q'])), (d) => ['content', 'rm', d]);
   await ctr('default', ['namespaces', 'rm', ns]);
+  // The containerd adapter's per-namespace host folder (resolv.conf files).
+  if (/^esbt?-/.test(ns)) fs.rmSync(path.join('/run/containerd', ns), { recursive: true, force: true });
 }
 
 /** rmdir the empty v1 cgroup folders runc leaves under every hierarchy for a namespace. */

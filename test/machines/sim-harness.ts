@@ -24,6 +24,8 @@ export interface HarnessOptions {
   limit?: number;
   /** Start of the deterministic epoch-ms clock (advances by 1 per reading). */
   t0?: number;
+  /** The supervisor's `readiness` option. */
+  readiness?: boolean;
 }
 
 /** A deterministic spec builder: `esb-test-<fn>-<8hex counter>`; rejects names that cannot be valid. */
@@ -59,6 +61,7 @@ export function harness(o: HarnessOptions = {}): Harness {
     metrics: (name, opts) => runtime.metrics(name, opts),
     runtimeEvents: runtime,
     inspect: o.inspect,
+    readiness: o.readiness,
   });
   return {
     runtime, limiter, sup,

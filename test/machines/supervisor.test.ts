@@ -41,6 +41,21 @@ describe('supervisor', () => {
     expect(h.sup.system.get(view.name)).toBeDefined();
   });
 
+  it('invokes waitReady only when a readiness check is configured (readiness: false skips readying)', async () => {
+    const seen: string[] = [];
+    const actors = { waitReady: async (i: { name: string }) => { seen.push(i.name); } };
+    const states: string[] = [];
+    h = harness({ actors, readiness: false, inspect: (e) => { if (e.type === '@xstate.snapshot' && (e.actorRef as { id?: string }).id !== 'supervisor') states.push(String((e.snapshot as { value?: unknown }).value)); } });
+    const skipped = await h.sup.ensure(request());
+    expect(skipped.status).toBe('RUNNING');
+    expect(seen).toEqual([]);
+    expect(states).not.toContain('readying');
+    await h.cleanup();
+    h = harness({ actors });
+    const checked = await h.sup.ensure(request());
+    expect(seen).toEqual([checked.name]);
+  });
+
   it('rejects lookups of unknown containers and of other owners with the contract messages', async () => {
     h = harness();
     const view = await h.sup.ensure(request());

@@ -94,6 +94,20 @@ describe('worker machine step outcomes', () => {
     expect(reach(seq, inp).context.ipAddress).toBe('172.17.0.5');
   });
 
+  it('goes from the last create step straight to running when no readiness check is configured', () => {
+    const before = [ev.pullDone, done('createContainer', { containerId: 'c' }), done('setupNetwork', { ipAddress: '10.0.0.9' }), done('startContainer')];
+    const statesBefore = before.map((_, i) => statePath(reach(before.slice(0, i + 1), input({ readiness: false })).value));
+    expect(statesBefore).toEqual(['creating', 'netSetup', 'starting', 'running']);
+    const inp = input({ networkPhase: 'afterStart', readiness: false });
+    const after = [ev.pullDone, done('createContainer', { containerId: 'c' }), done('startContainer'), done('setupNetwork', { ipAddress: '172.17.0.5' })];
+    const statesAfter = after.map((_, i) => statePath(reach(after.slice(0, i + 1), inp).value));
+    expect(statesAfter).toEqual(['creating', 'starting', 'netSetup', 'running']);
+    expect(reach(after, inp).context.ipAddress).toBe('172.17.0.5');
+    // The default keeps readying, and its context has no trace of the option.
+    expect(statePath(reach(before).value)).toBe('readying');
+    expect('skipReady' in reach(before).context).toBe(false);
+  });
+
   it('starts adopted workers in running, paused or stopped with every resource held', () => {
     const adopt = (status: 'RUNNING' | 'PAUSED' | 'STOPPED' | 'UNKNOWN') =>
       reach([], input({ origin: 'adopted', adopted: { containerId: 'abc', status, ipAddress: '10.0.0.3' } }));

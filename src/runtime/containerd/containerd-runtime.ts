@@ -21,11 +21,10 @@ import type {
   WorkerSpec,
 } from '../container-runtime.js';
 import { containerIpv4 } from '../cni/result-cache.js';
+import type { ImagePuller } from '../images/image-puller.js';
 import { type AdapterContext, createLeaseId } from './adapter-context.js';
 import { isNotFound } from './grpc-errors.js';
 import { deleteNetns, type LogCapper, removeWorkerFiles } from './host-files.js';
-import { ensureImageWithPolicy, type PullPolicy } from './image-ensure.js';
-import type { ImagePuller } from './pull/image-puller.js';
 import { getTask, setPaused, stopTask } from './task-control.js';
 import { TaskEventStream } from './task-events.js';
 import { createTask, createWorker, snapshotMounts, workerNetnsPath } from './worker-create.js';
@@ -42,7 +41,8 @@ export class ContainerdRuntime implements ContainerRuntime {
     private readonly capper?: LogCapper,
     /** Wait this long for IP:port to accept after start (0 = do not wait). */
     private readonly readiness: { port: number; timeoutMs: number } = { port: 8080, timeoutMs: 0 },
-    private readonly images: { puller?: ImagePuller | undefined; policy: PullPolicy; close?: () => Promise<void> } = { policy: 'if-not-present' },
+    /** The images puller (IMAGE_PULL_POLICY, shared pulls, unpack); without one, ensureImage fails. */
+    private readonly images: { puller?: ImagePuller | undefined; close?: () => Promise<void> } = {},
   ) {
     this.info = { kind: 'containerd', version, networkPhase: 'beforeStart' };
     this.events = new TaskEventStream(ctx.client, {
@@ -61,9 +61,18 @@ export class ContainerdRuntime implements ContainerRuntime {
     capper?.start();
   }
 
-  /** Makes the image available per the pull policy (see image-ensure.ts). Throws AgentError. */
+  /**
+   * Makes the image present and unpacked per IMAGE_PULL_POLICY through the images puller
+   * (src/runtime/images, docs/images.md). Throws AgentError (FAILED_PRECONDITION without a puller).
+   */
   ensureImage(image: string, opts: EnsureImageOptions): Promise<ImageInfo> {
-    return edge('pullImage', `ensure image ${image}`, () => ensureImageWithPolicy(this.ctx, this.images.puller, this.images.policy, image, opts));
+    const puller = this.images.puller;
+    if (!puller) return Promise.reject(new AgentError('FAILED_PRECONDITION', 'image pulling is not configured', { step: 'pullImage' }));
+    return edge('pullImage', `ensure image ${image}`, async () => {
+      const info = await puller.ensureImage(image, opts);
+      if (info.pulled) this.ctx.images.forget();
+      return info;
+    });
   }
 
   async create(spec: WorkerSpec, opts: OpOptions): Promise<CreatedContainer> {

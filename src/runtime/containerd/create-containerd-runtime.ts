@@ -8,14 +8,13 @@ import { AgentError } from '../../errors.js';
 import { prepareCniNetwork } from '../cni/network-setup.js';
 import { CniExecutor } from '../cni/executor.js';
 import { findPlugin } from '../cni/plugin-exec.js';
+import { ImagePuller } from '../images/image-puller.js';
 import { DEFAULT_CNI_CACHE_DIR } from '../cni/result-cache.js';
 import type { AdapterContext } from './adapter-context.js';
 import { ContainerdClient } from './client.js';
 import { ContainerdRuntime } from './containerd-runtime.js';
 import { LogCapper } from './host-files.js';
 import { ImageStore } from './image-store.js';
-import { ImagePuller } from './pull/image-puller.js';
-import { RegistryClient } from './pull/registry-client.js';
 import { type ContainerdRuntimeOptions, DEFAULT_RUNTIME, DEFAULT_SOCKET, resolveSnapshotter, silentLogger } from './options.js';
 
 export interface ContainerdFactoryExtras {
@@ -86,12 +85,16 @@ async function build(options: ContainerdRuntimeOptions & ContainerdFactoryExtras
   if (net.exhausted) ctx.log.warn({ subnet: net.subnet }, 'every CNI subnet probe is claimed; using the base subnet');
   await collectStaleAttachments(ctx);
   const capper = new LogCapper(logDir, options.logMaxBytes ?? 10 * 1024 * 1024);
-  const registry = new RegistryClient({ userAgent: `esb-agent containerd/${version ?? '?'}`, ...options.registry });
-  const puller = new ImagePuller(client, registry, ctx.snapshotter, ctx.now);
+  const puller = new ImagePuller({
+    client,
+    snapshotter: ctx.snapshotter,
+    policy: options.pullPolicy,
+    log: ctx.log,
+    registry: { userAgent: `esb-agent containerd/${version ?? '?'}`, ...options.registry },
+  });
   return new ContainerdRuntime(ctx, version, capper, { port: 8080, timeoutMs: options.readinessTimeoutMs ?? 0 }, {
     puller,
-    policy: options.pullPolicy ?? 'if-not-present',
-    close: () => registry.close(),
+    close: () => puller.close(),
   });
 }
 

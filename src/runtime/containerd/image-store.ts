@@ -26,15 +26,6 @@ export interface ResolvedImage {
   diffIds: string[];
   /** Top chain id: the committed snapshot the container's rootfs is prepared from. */
   chainId: string;
-  configDigest: string;
-  /** Layer descriptors of the platform manifest (for unpacking). */
-  layers: LayerDescriptor[];
-}
-
-export interface LayerDescriptor {
-  media_type: string;
-  digest: string;
-  size: number;
 }
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
@@ -47,7 +38,7 @@ export class ImageStore {
     private readonly arch = goArch(process.arch),
   ) {}
 
-  /** Forgets memoised configs (after a pull replaced an image). */
+  /** Forgets memoised configs (the adapter calls it after a pull replaced an image). */
   forget(): void {
     this.byDigest.clear();
   }
@@ -102,8 +93,6 @@ export class ImageStore {
       config: { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env ?? [], workingDir: c.WorkingDir ?? '', user: c.User ?? '' },
       diffIds,
       chainId: chainId(diffIds),
-      configDigest: manifest.config.digest,
-      layers: (manifest.layers ?? []).map((l) => ({ media_type: mediaType(l), digest: l.digest, size: Number(l.size ?? 0) })),
     };
   }
 

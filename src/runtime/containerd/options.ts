@@ -83,7 +83,7 @@ export interface ContainerdRuntimeOptions {
   /** `IMAGE_PULL_POLICY`. @default 'if-not-present' */
   pullPolicy?: 'always' | 'if-not-present' | 'never' | undefined;
   /** Registry access for pulls (`CONTAINER_REGISTRY_INSECURE`, CA, credentials). */
-  registry?: import('./pull/registry-client.js').RegistryClientOptions | undefined;
+  registry?: import('../images/registry-client.js').RegistryClientOptions | undefined;
 }
 
 export const DEFAULT_SOCKET = '/run/containerd/containerd.sock';

@@ -37,6 +37,7 @@ export class SimulatedRuntime implements ContainerRuntime {
   readonly faults: FaultPlan;
   readonly #containers = new Map<string, SimContainer>();
   readonly #images: Set<string>;
+  readonly #digests = new Map<string, string>();
   readonly #listeners = new Set<RuntimeEventListener>();
   readonly #hangs = new HangRegistry();
   readonly #net: SimEndpoints;
@@ -65,7 +66,7 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   ensureImage(image: string, opts: EnsureImageOptions): Promise<ImageInfo> {
     return this.#run({ op: 'ensureImage', image }, opts.signal, () => {
-      const digest = `sha256:${createHash('sha256').update(image).digest('hex')}`;
+      const digest = this.#digestOf(image);
       if (this.#images.has(image)) return { ref: image, digest, pulled: false };
       const total = this.#opts.pullBytes ?? 4 * MiB;
       opts.onProgress?.({ doneBytes: Math.floor(total / 2), totalBytes: total });
@@ -261,6 +262,16 @@ export class SimulatedRuntime implements ContainerRuntime {
 
   #target(op: SimOp, name: string): FaultTarget {
     return { op, name, functionName: this.#containers.get(name)?.functionName };
+  }
+
+  /** The (deterministic) digest of an image reference, computed once per reference. */
+  #digestOf(image: string): string {
+    let digest = this.#digests.get(image);
+    if (digest === undefined) {
+      digest = `sha256:${createHash('sha256').update(image).digest('hex')}`;
+      this.#digests.set(image, digest);
+    }
+    return digest;
   }
 
   #idFor(name: string): string {
