@@ -65,7 +65,7 @@ export async function importImageArchive(tarPath: string, opts: ImportOptions): 
 interface Run { client: ContainerdClient; plan: ArchivePlan; lease: string; signal?: AbortSignal | undefined; refs: Set<string>; progress: ProgressTracker }
 
 async function importOne(client: ContainerdClient, plan: ArchivePlan, names: string[], target: Descriptor, opts: ImportOptions): Promise<ImportedImage> {
-  const lease = await createLease(client, { signal: opts.signal });
+  const lease = await createLease(client, { kind: 'import', signal: opts.signal });
   const progress = new ProgressTracker();
   progress.listen(opts.onProgress);
   const run: Run = { client, plan, lease, signal: opts.signal, refs: new Set(), progress };
