@@ -8,7 +8,7 @@ import type { TestIsolation } from '../helpers/index.js';
 import { waitFor } from '../helpers/index.js';
 import type { AgentTestClient } from '../server/helpers/agent-client.js';
 import { deadlineIn } from '../server/helpers/agent-client.js';
-import { ensureRequest, invokeDirect, OWNER, startTestAgent, waitForListStatus, type AgentUnderTest } from './agent-support.js';
+import { ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent, waitForListStatus, type AgentUnderTest } from './agent-support.js';
 
 export interface AgentBed {
   iso: TestIsolation;
@@ -39,6 +39,53 @@ async function start(bed: AgentBed, extra: Record<string, string> = {}): Promise
 export async function waitNothingLeft(iso: TestIsolation): Promise<void> {
   await waitFor(async () => (await iso.findLeftovers()).length === 0, { timeoutMs: 60_000, what: 'no leftovers' }).catch(async () => undefined);
   await iso.assertNothingLeft();
+}
+
+/** Checks a scenario leaves to the runtime's own file. */
+export interface WorkerChecks {
+  /** On the Ensure reply (the id's form, the IP's subnet). */
+  ensured(info: WorkerInfo): void;
+  /** On the running worker, seen from the runtime itself. */
+  running?(info: WorkerInfo): Promise<void>;
+}
+
+/** Ensure, invoke (direct and through gRPC), pause, resume, metrics and Destroy; nothing left. */
+export async function fullLifecycle(bed: AgentBed, checks: WorkerChecks): Promise<void> {
+  const { client } = await start(bed);
+  const info = await client.ok<WorkerInfo>('EnsureContainer', ensureRequest(bed.image));
+  checks.ensured(info);
+  expect(info.name).toMatch(new RegExp(`^${bed.iso.brand}-test-echo-[0-9a-f]{8}$`));
+  expect(info.port).toBe(8080);
+
+  expect(await invokeDirect(info.ip_address, { hello: 'direct' })).toMatchObject({ status: 200 });
+  const viaGrpc = await client.ok('InvokeWorker', { ...ref(info), payload: Buffer.from('{"hello":"grpc"}'), timeout_ms: 10_000 });
+  expect(viaGrpc.status_code).toBe(200);
+  expect(Buffer.from(viaGrpc.body).toString()).toContain('grpc');
+
+  await pausedHoldsInvokes(client, info);
+
+  const { metrics } = await client.ok('GetContainerMetrics', ref(info));
+  expect(metrics.state).toBe('RUNNING');
+  expect(BigInt(metrics.memory_current)).toBeGreaterThan(0n);
+  expect(BigInt(metrics.cpu_usage_ns)).toBeGreaterThan(0n);
+  expect(BigInt(metrics.memory_max)).toBe(BigInt(MEMORY_MIB * 1024 * 1024));
+  await checks.running?.(info);
+
+  expect(await client.ok('DestroyContainer', ref(info))).toEqual({ success: true });
+  expect((await client.call('InvokeWorker', ref(info))).error?.code).toBe(grpc.status.NOT_FOUND);
+  await bed.iso.assertNothingLeft();
+}
+
+/** Pause: List says PAUSED and an invoke waits until Resume, then answers. */
+async function pausedHoldsInvokes(client: AgentTestClient, info: WorkerInfo): Promise<void> {
+  await client.ok('PauseContainer', ref(info));
+  expect((await client.ok('ListContainers', { owner_id: OWNER })).containers[0].status).toBe('PAUSED');
+  let settled = false;
+  const during = invokeDirect(info.ip_address, { hello: 'paused' }).finally(() => { settled = true; });
+  await new Promise((r) => setTimeout(r, 500));
+  expect(settled).toBe(false);
+  await client.ok('ResumeContainer', ref(info));
+  expect(await during).toMatchObject({ status: 200 });
 }
 
 /** Ensure fails with `code` for `image`; nothing is left. */

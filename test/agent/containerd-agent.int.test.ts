@@ -8,11 +8,11 @@ import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createIsolation, ctr, docker, requireRuntimes, type TestIsolation } from '../helpers/index.js';
 import {
-  agentEnv, containerdTaskPid, ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent,
+  agentEnv, containerdTaskPid, startTestAgent,
   type AgentUnderTest,
 } from './agent-support.js';
 import {
-  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, killedShowsStopped, survivesRestart, twentyConcurrent,
+  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, fullLifecycle, killedShowsStopped, survivesRestart, twentyConcurrent,
   type AgentBed,
 } from './agent-scenarios.js';
 
@@ -46,39 +46,12 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
   });
 
   it('goes from Ensure through invoke, pause, resume and metrics to Destroy with nothing left', async () => {
-    const under = await startTestAgent(iso, bed.env);
-    agents.push(under);
-    const { client } = under;
-    const info = await client.ok('EnsureContainer', ensureRequest(bed.image));
-    expect(info.id).toBe(info.name);
-    expect(info.name).toMatch(new RegExp(`^${iso.brand}-test-echo-[0-9a-f]{8}$`));
-    expect(info.ip_address.startsWith(iso.subnet.prefix)).toBe(true);
-    expect(info.port).toBe(8080);
-    const ref = { container_id: info.id, owner_id: OWNER };
-
-    expect(await invokeDirect(info.ip_address, { hello: 'direct' })).toMatchObject({ status: 200 });
-    const viaGrpc = await client.ok('InvokeWorker', { ...ref, payload: Buffer.from('{"hello":"grpc"}'), timeout_ms: 10_000 });
-    expect(viaGrpc.status_code).toBe(200);
-    expect(Buffer.from(viaGrpc.body).toString()).toContain('grpc');
-
-    await client.ok('PauseContainer', ref);
-    expect((await client.ok('ListContainers', { owner_id: OWNER })).containers[0].status).toBe('PAUSED');
-    let settled = false;
-    const during = invokeDirect(info.ip_address, { hello: 'paused' }).finally(() => { settled = true; });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(settled).toBe(false);
-    await client.ok('ResumeContainer', ref);
-    expect(await during).toMatchObject({ status: 200 });
-
-    const { metrics } = await client.ok('GetContainerMetrics', ref);
-    expect(metrics.state).toBe('RUNNING');
-    expect(BigInt(metrics.memory_current)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.cpu_usage_ns)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.memory_max)).toBe(BigInt(MEMORY_MIB * 1024 * 1024));
-
-    expect(await client.ok('DestroyContainer', ref)).toEqual({ success: true });
-    expect((await client.call('InvokeWorker', ref)).error?.code).toBe(grpc.status.NOT_FOUND);
-    await iso.assertNothingLeft();
+    await fullLifecycle(bed, {
+      ensured: (info) => {
+        expect(info.id).toBe(info.name);
+        expect(info.ip_address.startsWith(iso.subnet.prefix)).toBe(true);
+      },
+    });
   });
 
   it('refuses to start with one line naming a CNI plugin missing from CNI_BIN_DIR', async () => {

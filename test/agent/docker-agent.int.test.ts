@@ -11,7 +11,7 @@ import {
   type AgentUnderTest,
 } from './agent-support.js';
 import {
-  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, killedShowsStopped, survivesRestart, twentyConcurrent,
+  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, fullLifecycle, killedShowsStopped, survivesRestart, twentyConcurrent,
   type AgentBed,
 } from './agent-scenarios.js';
 
@@ -37,40 +37,13 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
   });
 
   it('goes from Ensure through invoke, pause, resume and metrics to Destroy with nothing left', async () => {
-    const under = await startTestAgent(iso, bed.env);
-    agents.push(under);
-    const { client } = under;
-    const info = await client.ok('EnsureContainer', ensureRequest(bed.image));
-    expect(info.id).toMatch(/^[0-9a-f]{64}$/);
-    expect(info.name).toMatch(new RegExp(`^${iso.brand}-test-echo-[0-9a-f]{8}$`));
-    expect(info.port).toBe(8080);
-    const ref = { container_id: info.id, owner_id: OWNER };
-
-    expect(await invokeDirect(info.ip_address, { hello: 'direct' })).toMatchObject({ status: 200 });
-    const viaGrpc = await client.ok('InvokeWorker', { ...ref, payload: Buffer.from('{"hello":"grpc"}'), timeout_ms: 10_000 });
-    expect(viaGrpc.status_code).toBe(200);
-    expect(Buffer.from(viaGrpc.body).toString()).toContain('grpc');
-
-    await client.ok('PauseContainer', ref);
-    expect((await client.ok('ListContainers', { owner_id: OWNER })).containers[0].status).toBe('PAUSED');
-    let settled = false;
-    const during = invokeDirect(info.ip_address, { hello: 'paused' }).finally(() => { settled = true; });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(settled).toBe(false);
-    await client.ok('ResumeContainer', ref);
-    expect(await during).toMatchObject({ status: 200 });
-
-    const { metrics } = await client.ok('GetContainerMetrics', ref);
-    expect(metrics.state).toBe('RUNNING');
-    expect(BigInt(metrics.memory_current)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.cpu_usage_ns)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.memory_max)).toBe(BigInt(MEMORY_MIB * 1024 * 1024));
-    const inspected = JSON.parse(await docker(['inspect', info.id]))[0];
-    expect(inspected.HostConfig.Memory).toBe(MEMORY_MIB * 1024 * 1024);
-
-    expect(await client.ok('DestroyContainer', ref)).toEqual({ success: true });
-    expect((await client.call('InvokeWorker', ref)).error?.code).toBe(grpc.status.NOT_FOUND);
-    await iso.assertNothingLeft();
+    await fullLifecycle(bed, {
+      ensured: (info) => { expect(info.id).toMatch(/^[0-9a-f]{64}$/); },
+      running: async (info) => {
+        const inspected = JSON.parse(await docker(['inspect', info.id]))[0];
+        expect(inspected.HostConfig.Memory).toBe(MEMORY_MIB * 1024 * 1024);
+      },
+    });
   });
 
   it('refuses to start with one line saying how to create a missing CONTAINERS_NETWORK', async () => {
