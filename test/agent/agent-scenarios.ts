@@ -1,9 +1,10 @@
 /**
  * Agent-level scenarios shared by the containerd and docker files: each takes a "bed" saying how
- * to start the agent in the test's isolation and how to hurt a worker from outside.
+ * to start the agent in the test's isolation and how to hurt a worker from outside;
+ * {@link sharedAgentTests} registers the ones both runtimes run unchanged.
  */
 import * as grpc from '@grpc/grpc-js';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import type { TestIsolation } from '../helpers/index.js';
 import { waitFor } from '../helpers/index.js';
 import type { AgentTestClient } from '../server/helpers/agent-client.js';
@@ -36,7 +37,7 @@ async function start(bed: AgentBed, extra: Record<string, string> = {}): Promise
 }
 
 /** Leftovers are released by the worker actors in the background: poll until none remain. */
-export async function waitNothingLeft(iso: TestIsolation): Promise<void> {
+async function waitNothingLeft(iso: TestIsolation): Promise<void> {
   await waitFor(async () => (await iso.findLeftovers()).length === 0, { timeoutMs: 60_000, what: 'no leftovers' }).catch(async () => undefined);
   await iso.assertNothingLeft();
 }
@@ -99,7 +100,7 @@ export async function ensureFailsWith(bed: AgentBed, image: string, code: grpc.s
 }
 
 /** Ensures cancelled by short client deadlines fail with DEADLINE_EXCEEDED (or succeed) and leave nothing. */
-export async function cancelledEnsuresLeaveNothing(bed: AgentBed): Promise<number> {
+async function cancelledEnsuresLeaveNothing(bed: AgentBed): Promise<number> {
   const { client } = await start(bed);
   let cancelled = 0;
   for (const ms of [20, 80, 200, 400, 800]) {
@@ -117,7 +118,7 @@ export async function cancelledEnsuresLeaveNothing(bed: AgentBed): Promise<numbe
 }
 
 /** Destroy sent when the worker enters `state`: Ensure fails, Destroy succeeds, nothing left. */
-export async function destroyDuring(bed: AgentBed, state: 'creating' | 'netSetup'): Promise<void> {
+async function destroyDuring(bed: AgentBed, state: 'creating' | 'netSetup'): Promise<void> {
   const under = await start(bed);
   const { client, agent } = under;
   let destroying: Promise<unknown> | undefined;
@@ -139,7 +140,7 @@ export async function destroyDuring(bed: AgentBed, state: 'creating' | 'netSetup
 }
 
 /** 20 concurrent Ensures then 20 Destroys: all succeed, distinct IPs, nothing left. */
-export async function twentyConcurrent(bed: AgentBed): Promise<void> {
+async function twentyConcurrent(bed: AgentBed): Promise<void> {
   const { client } = await start(bed);
   const infos = await Promise.all(Array.from({ length: 20 }, (_, i) =>
     client.ok<WorkerInfo>('EnsureContainer', ensureRequest(bed.image, `c${i}`))));
@@ -154,7 +155,7 @@ export async function twentyConcurrent(bed: AgentBed): Promise<void> {
 }
 
 /** A worker killed from outside shows as STOPPED in List; returns the measured delay in ms. */
-export async function killedShowsStopped(bed: AgentBed): Promise<number> {
+async function killedShowsStopped(bed: AgentBed): Promise<number> {
   const { client } = await start(bed);
   const info = await client.ok<WorkerInfo>('EnsureContainer', ensureRequest(bed.image, 'killed'));
   const killedAt = performance.now();
@@ -168,7 +169,7 @@ export async function killedShowsStopped(bed: AgentBed): Promise<number> {
 }
 
 /** Agent stopped (workers kept) and started again: List, the IP and Invoke are right. */
-export async function survivesRestart(bed: AgentBed): Promise<void> {
+async function survivesRestart(bed: AgentBed): Promise<void> {
   const first = await start(bed, { AGENT_SHUTDOWN_POLICY: 'keep' });
   const info = await first.client.ok<WorkerInfo>('EnsureContainer', ensureRequest(bed.image, 'restart'));
   await first.stop();
@@ -183,4 +184,45 @@ export async function survivesRestart(bed: AgentBed): Promise<void> {
   expect(await invokeDirect(info.ip_address, { direct: true })).toMatchObject({ status: 200 });
   expect(await client.ok('DestroyContainer', ref(info))).toEqual({ success: true });
   await waitNothingLeft(bed.iso);
+}
+
+/**
+ * Registers the scenarios both runtimes pass unchanged (call inside the runtime's `describe`;
+ * `bed()` is read when each test runs). `kill` names how `bed.killWorker` kills, `tag` prefixes
+ * the logged kill → STOPPED delay.
+ */
+export function sharedAgentTests(bed: () => AgentBed, o: { tag: string; kill: string }): void {
+  it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
+    const err = await ensureFailsWith(bed(), '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
+    expect(err.details).toContain('does-not-exist');
+  });
+
+  it('goes from a malformed image reference to INVALID_ARGUMENT and nothing left', async () => {
+    await ensureFailsWith(bed(), 'Not A Valid::Ref', grpc.status.INVALID_ARGUMENT);
+  });
+
+  it('goes from Ensures cancelled by the client deadline to nothing left', async () => {
+    expect(await cancelledEnsuresLeaveNothing(bed())).toBeGreaterThan(0);
+  });
+
+  it('goes from a Destroy during creating to a failed Ensure and nothing left', async () => {
+    await destroyDuring(bed(), 'creating');
+  });
+
+  it('goes from a Destroy during netSetup to a failed Ensure and nothing left', async () => {
+    await destroyDuring(bed(), 'netSetup');
+  });
+
+  it('goes from 20 concurrent Ensures to 20 distinct IPs and from 20 Destroys to nothing left', async () => {
+    await twentyConcurrent(bed());
+  });
+
+  it(`goes from a ${o.kill} of the worker to STOPPED in List`, async () => {
+    const delayMs = await killedShowsStopped(bed());
+    console.log(`[${o.tag}] ${o.kill} → STOPPED in List after ${delayMs.toFixed(0)} ms`);
+  });
+
+  it('goes from an agent restart to the same worker, IP and a working Invoke', async () => {
+    await survivesRestart(bed());
+  });
 }

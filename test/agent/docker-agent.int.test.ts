@@ -10,10 +10,7 @@ import {
   agentEnv, ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent,
   type AgentUnderTest,
 } from './agent-support.js';
-import {
-  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, fullLifecycle, killedShowsStopped, survivesRestart, twentyConcurrent,
-  type AgentBed,
-} from './agent-scenarios.js';
+import { ensureFailsWith, fullLifecycle, sharedAgentTests, type AgentBed } from './agent-scenarios.js';
 
 const rt = await requireRuntimes(['docker', 'image'], 'test/agent/docker-agent.int.test.ts');
 
@@ -65,15 +62,6 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
     await iso.assertNothingLeft();
   });
 
-  it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
-    const err = await ensureFailsWith(bed, '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
-    expect(err.details).toContain('does-not-exist');
-  });
-
-  it('goes from a malformed image reference to INVALID_ARGUMENT and nothing left', async () => {
-    await ensureFailsWith(bed, 'Not A Valid::Ref', grpc.status.INVALID_ARGUMENT);
-  });
-
   it('goes from an image whose entrypoint does not exist to FAILED_PRECONDITION and nothing left', async () => {
     const image = `127.0.0.1:5000/esb/bad-entry:${iso.brand}`;
     const tmp = (await docker(['create', '--label', `esb.test.id=${iso.brand}`, '--entrypoint', '/nonexistent/entry', bed.image])).trim();
@@ -89,28 +77,5 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
     }
   });
 
-  it('goes from Ensures cancelled by the client deadline to nothing left', async () => {
-    expect(await cancelledEnsuresLeaveNothing(bed)).toBeGreaterThan(0);
-  });
-
-  it('goes from a Destroy during creating to a failed Ensure and nothing left', async () => {
-    await destroyDuring(bed, 'creating');
-  });
-
-  it('goes from a Destroy during netSetup to a failed Ensure and nothing left', async () => {
-    await destroyDuring(bed, 'netSetup');
-  });
-
-  it('goes from 20 concurrent Ensures to 20 distinct IPs and from 20 Destroys to nothing left', async () => {
-    await twentyConcurrent(bed);
-  });
-
-  it('goes from a docker kill of the worker to STOPPED in List', async () => {
-    const delayMs = await killedShowsStopped(bed);
-    console.log(`[agent-dk] docker kill → STOPPED in List after ${delayMs.toFixed(0)} ms`);
-  });
-
-  it('goes from an agent restart to the same worker, IP and a working Invoke', async () => {
-    await survivesRestart(bed);
-  });
+  sharedAgentTests(() => bed, { tag: 'agent-dk', kill: 'docker kill' });
 });
