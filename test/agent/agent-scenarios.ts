@@ -4,9 +4,9 @@
  * {@link sharedAgentTests} registers the ones both runtimes run unchanged.
  */
 import * as grpc from '@grpc/grpc-js';
-import { expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { TestIsolation } from '../helpers/index.js';
-import { waitFor } from '../helpers/index.js';
+import { createIsolation, waitFor } from '../helpers/index.js';
 import type { AgentTestClient } from '../server/helpers/agent-client.js';
 import { deadlineIn } from '../server/helpers/agent-client.js';
 import { ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent, waitForListStatus, type AgentUnderTest } from './agent-support.js';
@@ -26,6 +26,30 @@ export interface WorkerInfo {
   name: string;
   ip_address: string;
   port: number;
+}
+
+/**
+ * Gives every test of the calling `describe` a fresh isolation (`createIsolation(slug)`) and a bed
+ * built by `make`; after each test the agents the bed tracked are stopped, newest first, and the
+ * isolation is removed. Returns the current test's bed.
+ */
+export function useAgentBed(slug: string, make: (iso: TestIsolation) => Promise<Pick<AgentBed, 'env' | 'image' | 'killWorker'>>): () => AgentBed {
+  let iso: TestIsolation | undefined;
+  let bed: AgentBed | undefined;
+  const agents: AgentUnderTest[] = [];
+  beforeEach(async () => {
+    bed = undefined;
+    iso = await createIsolation(slug);
+    bed = { iso, ...(await make(iso)), track: (u) => { if (u) agents.push(u); } };
+  });
+  afterEach(async () => {
+    for (const a of agents.splice(0).reverse()) await a.stop();
+    await iso?.cleanup();
+  });
+  return () => {
+    if (!bed) throw new Error('no agent bed: useAgentBed works inside tests only');
+    return bed;
+  };
 }
 
 const ref = (info: WorkerInfo) => ({ container_id: info.id, owner_id: OWNER });

@@ -5,13 +5,10 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIsolation, ctr, docker, requireRuntimes, type TestIsolation } from '../helpers/index.js';
-import {
-  agentEnv, containerdTaskPid, startTestAgent,
-  type AgentUnderTest,
-} from './agent-support.js';
-import { ensureFailsWith, fullLifecycle, sharedAgentTests, type AgentBed } from './agent-scenarios.js';
+import { describe, expect, it } from 'vitest';
+import { ctr, docker, requireRuntimes } from '../helpers/index.js';
+import { agentEnv, containerdTaskPid, startTestAgent } from './agent-support.js';
+import { ensureFailsWith, fullLifecycle, sharedAgentTests, useAgentBed } from './agent-scenarios.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'test/agent/containerd-agent.int.test.ts');
 
@@ -26,23 +23,14 @@ exit 0
 `;
 
 describe.skipIf(!rt.ok)('agent on containerd', () => {
-  let iso: TestIsolation;
-  let agents: AgentUnderTest[] = [];
-  let bed: AgentBed;
-  beforeEach(async () => {
-    iso = await createIsolation('agent-cd');
-    bed = {
-      iso, env: agentEnv(iso, 'containerd'), image: await iso.importImage(),
-      killWorker: async (info) => { process.kill(await containerdTaskPid(iso.namespace, info.id), 'SIGKILL'); },
-      track: (u) => { if (u) agents.push(u); },
-    };
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0).reverse()) await a.stop();
-    await iso.cleanup();
-  });
+  const currentBed = useAgentBed('agent-cd', async (iso) => ({
+    env: agentEnv(iso, 'containerd'), image: await iso.importImage(),
+    killWorker: async (info) => { process.kill(await containerdTaskPid(iso.namespace, info.id), 'SIGKILL'); },
+  }));
 
   it('goes from Ensure through invoke, pause, resume and metrics to Destroy with nothing left', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     await fullLifecycle(bed, {
       ensured: (info) => {
         expect(info.id).toBe(info.name);
@@ -52,6 +40,8 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
   });
 
   it('refuses to start with one line naming a CNI plugin missing from CNI_BIN_DIR', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const empty = join(iso.workDir, 'emptybin');
     await mkdir(empty);
     const err = (await startTestAgent(iso, { ...bed.env, CNI_BIN_DIR: empty }).catch((e: unknown) => e)) as Error;
@@ -61,14 +51,18 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
   });
 
   it('picks containerd when AGENT_RUNTIME is unset and its socket answers', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const { AGENT_RUNTIME: _unset, ...env } = bed.env;
     const under = await startTestAgent(iso, env);
-    agents.push(under);
+    bed.track(under);
     expect(under.agent.runtime.info.kind).toBe('containerd');
     expect(under.agent.config.runtime.kind).toBe('auto');
   });
 
   it('goes from a failing CNI plugin to an error naming it, the IP released and nothing left', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const bin = join(iso.workDir, 'fakebin');
     await mkdir(bin);
     for (const p of ['bridge', 'host-local', 'loopback', 'portmap']) await symlink(join('/opt/cni/bin', p), join(bin, p));
@@ -83,6 +77,8 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
   });
 
   it('goes from an image whose entrypoint does not exist to FAILED_PRECONDITION and nothing left', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const image = `127.0.0.1:5000/esb/bad-entry:${iso.brand}`;
     const tar = join(iso.workDir, 'bad-entry.tar');
     const tmp = (await docker(['create', '--label', `esb.test.id=${iso.brand}`, '--entrypoint', '/nonexistent/entry', bed.image])).trim();
@@ -97,5 +93,5 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
     await ensureFailsWith(bed, image, grpc.status.FAILED_PRECONDITION);
   });
 
-  sharedAgentTests(() => bed, { tag: 'agent-cd', kill: 'kill -9' });
+  sharedAgentTests(currentBed, { tag: 'agent-cd', kill: 'kill -9' });
 });
