@@ -43,6 +43,11 @@ function missing(name: string): never {
 const notProvided = <TOut, TIn>(name: string) => fromPromise<TOut, TIn>(async () => missing(name));
 
 const toDestroying = { target: '#worker.destroying', actions: 'recordDestroy' } as const;
+/** A worker process that exits before it is ready fails the create: roll back. */
+const exitBeforeReady = {
+  target: '#worker.rollback',
+  actions: ['recordExit', 'failExitedEarly'],
+} as const;
 const toStopped = {
   'runtime.exited': { target: '#worker.stopped', actions: ['interruptCommand', 'recordExit'] },
   'runtime.oom': { target: '#worker.stopped', actions: ['interruptCommand', 'recordOom'] },
@@ -88,6 +93,7 @@ export const workerMachine = setup({
       destroyRequests: ({ context, event }) =>
         event.type === 'worker.destroy' ? [...context.destroyRequests, event.requestId] : context.destroyRequests,
     }),
+    failExitedEarly: assign({ error: ({ event }) => exitedEarly(event.type === 'runtime.exited' ? event.exitCode : -1) }),
     interruptCommand: assign(({ context, event }) => interrupted(context, event.type)),
     recordExit: assign(({ context, event }) =>
       event.type === 'runtime.exited' ? { exitCode: event.exitCode, exitedAt: event.at } : { exitedAt: context.exitedAt }),
@@ -177,7 +183,8 @@ export const workerMachine = setup({
         ],
         onError: { target: 'rollback', actions: { type: 'fail', params: 'setupNetwork' } },
       },
-      on: { 'worker.destroy': toDestroying },
+      // With networkPhase 'afterStart' the process already runs here and may exit.
+      on: { 'worker.destroy': toDestroying, 'runtime.exited': exitBeforeReady },
     },
     starting: {
       entry: 'holdStarted',
@@ -190,7 +197,7 @@ export const workerMachine = setup({
         ],
         onError: { target: 'rollback', actions: { type: 'fail', params: 'startContainer' } },
       },
-      on: { 'worker.destroy': toDestroying },
+      on: { 'worker.destroy': toDestroying, 'runtime.exited': exitBeforeReady },
     },
     readying: {
       invoke: {
@@ -201,13 +208,7 @@ export const workerMachine = setup({
       },
       on: {
         'worker.destroy': toDestroying,
-        'runtime.exited': {
-          target: 'rollback',
-          actions: [
-            'recordExit',
-            assign({ error: ({ event }) => exitedEarly(event.type === 'runtime.exited' ? event.exitCode : -1) }),
-          ],
-        },
+        'runtime.exited': exitBeforeReady,
       },
     },
     running: {

@@ -78,7 +78,8 @@ interface CallRecord {
   service: string;
   method: string;
   type: string;
-  startTime: string;
+  /** Wall clock at the start, epoch ms (formatted only when the line is written). */
+  startedAtMs: number;
   peer: string;
   fields: CallFields;
 }
@@ -86,14 +87,16 @@ interface CallRecord {
 /** Writes the "finished call" line (go-grpc-middleware's field names). */
 function logFinished(log: Logger, rec: CallRecord, code: grpc.status, details: string | undefined, seconds: number): void {
   const quiet = code === grpc.status.OK && QUIET_SERVICES.has(rec.service);
-  log[quiet ? 'debug' : levelOf(code)](
+  const level = quiet ? 'debug' : levelOf(code);
+  if (!log.isLevelEnabled(level)) return;
+  log[level](
     {
       protocol: 'grpc',
       'grpc.component': 'server',
       'grpc.service': rec.service,
       'grpc.method': rec.method,
       'grpc.method_type': rec.type,
-      'grpc.start_time': rec.startTime,
+      'grpc.start_time': new Date(rec.startedAtMs).toISOString(),
       'grpc.code': goCodeName(code),
       'grpc.time_ms': Math.round(seconds * 1e6) / 1e3,
       ...(code === grpc.status.OK ? {} : { 'grpc.error': details ?? '' }),
@@ -116,7 +119,7 @@ export function rpcInterceptor(log: Logger, hooks: RpcHooks = {}): grpc.ServerIn
   return (descriptor, call) => {
     const { service, method } = splitMethodPath(descriptor.path);
     const rec: CallRecord = {
-      service, method, type: methodType(descriptor), startTime: new Date().toISOString(), peer: call.getPeer(), fields: {},
+      service, method, type: methodType(descriptor), startedAtMs: Date.now(), peer: call.getPeer(), fields: {},
     };
     const startedAt = performance.now();
     let finished = false;

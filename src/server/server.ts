@@ -62,6 +62,9 @@ export function createGrpcServer(deps: GrpcServerDeps): AgentGrpcServer {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': deps.maxReceiveMessageBytes,
     'grpc.max_send_message_length': deps.maxSendMessageBytes,
+    // Channelz bookkeeping (per-call counters and traces) is work on every RPC that nothing
+    // here reads; no channelz service is registered.
+    'grpc.enable_channelz': 0,
     interceptors: [rpcInterceptor(log, deps.hooks)],
   });
   server.addService(proto.service, createAgentHandlers(deps));

@@ -17,8 +17,8 @@ const EVENTS = [ev.destroy, ev.pause, ev.resume, ev.touch, ev.exited, ev.oom, ev
 const TABLE: Record<string, Row> = {
   pulling: ['destroyed', X, X, X, X, X, 'pulling', 'creating', 'failed'],
   creating: ['destroying.removing', X, X, X, X, X, X, X, X],
-  netSetup: ['destroying.network', X, X, X, X, X, X, X, X],
-  starting: ['destroying.network', X, X, X, X, X, X, X, X],
+  netSetup: ['destroying.network', X, X, X, 'rollback.network', X, X, X, X],
+  starting: ['destroying.network', X, X, X, 'rollback.network', X, X, X, X],
   readying: ['destroying.network', X, X, X, 'rollback.network', X, X, X, X],
   running: ['destroying.network', 'pausing', X, 'running', 'stopped', 'stopped', X, X, X],
   pausing: ['destroying.network', X, X, 'pausing', 'stopped', 'stopped', X, X, X],
