@@ -24,7 +24,8 @@ import { promisify } from 'node:util';
 import { containerName, workerLabels } from '../src/identity.js';
 import type { ContainerRuntime, WorkerSpec } from '../src/runtime/container-runtime.js';
 import { cniAdd, cniDel, cniLoopback, createIsolation, ctr, lines, type TestIsolation } from '../test/helpers/index.js';
-import { agentEnv, INVOKE_PATH, OWNER, startTestAgent, type AgentUnderTest } from '../test/agent/agent-support.js';
+import { agentEnv, OWNER, startTestAgent, type AgentUnderTest } from '../test/agent/agent-support.js';
+import { firstInvoke, pct, shuffled } from './cold-start-shared.js';
 
 const exec = promisify(execFile);
 const RUNS = Number(process.argv[2] ?? 20);
@@ -37,22 +38,6 @@ interface Variant {
   measure(i: number): Promise<Record<string, number>>;
   /** Untimed teardown of run i. */
   teardown(): Promise<void>;
-}
-
-/** POSTs to the worker until it answers 200 (refused connects retried every 5 ms). */
-async function firstInvoke(ip: string): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://${ip}:8080${INVOKE_PATH}`, { method: 'POST', body: '{"bench":1}', signal: AbortSignal.timeout(5000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() > deadline) throw new Error(`worker ${ip} never answered`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 function agentVariant(under: AgentUnderTest, image: string): Variant {
@@ -161,23 +146,6 @@ function dockerByHand(iso: TestIsolation, network: string, image: string): Varia
       if (name) await exec('/usr/bin/docker', ['rm', '-f', name]);
     },
   };
-}
-
-/** Pure. A permutation of 0..n-1 shuffled by a seeded LCG: each round's order (and so each variant's predecessor, whose teardown may still echo in the daemon) varies, reproducibly. */
-function shuffled(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, k) => k);
-  let x = (seed * 2654435761 + 12345) >>> 0;
-  for (let k = n - 1; k > 0; k--) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    const j = x % (k + 1);
-    [order[k], order[j]] = [order[j]!, order[k]!];
-  }
-  return order;
-}
-
-function pct(sorted: number[], p: number): number {
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[idx]! * 10) / 10;
 }
 
 function summarize(samples: Array<Record<string, number>>) {

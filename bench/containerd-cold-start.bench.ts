@@ -22,10 +22,11 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ContainerdRuntime } from '../src/runtime/containerd/containerd-runtime.js';
-import { makeRuntime, workerSpec, INVOKE_PATH } from '../test/runtime/containerd/support.js';
+import { inProcessAgentEnv, makeRuntime, workerSpec } from '../test/runtime/containerd/support.js';
 import { cniAdd, cniDel, cniLoopback, createIsolation, ctr, lines, type TestIsolation } from '../test/helpers/index.js';
 import { startAgent, type RunningAgent } from '../src/main.js';
 import { connectAgent, type AgentTestClient } from '../test/server/helpers/agent-client.js';
+import { firstInvoke, pct, shuffled } from './cold-start-shared.js';
 
 interface Sample {
   totalMs: number;
@@ -38,23 +39,6 @@ interface Variant {
 }
 
 const RUNS = Number(process.argv[2] ?? 20);
-
-async function firstInvoke(ip: string): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://${ip}:8080${INVOKE_PATH}`, { method: 'POST', body: '{"bench":1}', signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) {
-        await res.arrayBuffer();
-        return;
-      }
-    } catch {
-      // not up yet
-    }
-    if (performance.now() > deadline) throw new Error(`worker ${ip} never answered`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function adapterVariant(name: string, iso: TestIsolation, runtime: ContainerdRuntime, image: string): Variant {
   return {
@@ -81,7 +65,7 @@ function adapterVariant(name: string, iso: TestIsolation, runtime: ContainerdRun
         Object.assign(steps, { network: t3 - t2, start: performance.now() - t3 });
       }
       const t4 = performance.now();
-      await firstInvoke(ipAddress);
+      await firstInvoke(ipAddress, 2000);
       const t5 = performance.now();
       await runtime.stop(spec.name, { graceMs: 2000 });
       await runtime.remove(spec.name, {});
@@ -134,7 +118,7 @@ function agentVariant(name: string, agent: RunningAgent, client: AgentTestClient
       const t0 = performance.now();
       const info = (await client.ok('EnsureContainer', { function_name: `g${i + 1}`, image, owner_id: 'bench', env: {} })) as { id: string; ip_address: string };
       const t1 = performance.now();
-      await firstInvoke(info.ip_address);
+      await firstInvoke(info.ip_address, 2000);
       const t2 = performance.now();
       const steps = traceSteps(trace, t0, t1);
       await client.ok('DestroyContainer', { container_id: info.id, owner_id: 'bench' });
@@ -154,23 +138,7 @@ async function waitGone(agent: RunningAgent, name: string): Promise<void> {
 }
 
 async function startBenchAgent(iso: TestIsolation, runtime: ContainerdRuntime, readinessWait: boolean): Promise<RunningAgent> {
-  return startAgent(
-    {
-      AGENT_READINESS_WAIT: readinessWait ? '1' : '0',
-      ENV: iso.env,
-      CONTAINERS_NETWORK: iso.cniNetwork,
-      ESB_BRAND_SLUG: iso.brand,
-      AGENT_RUNTIME: 'containerd',
-      AGENT_GRPC_HOST: '127.0.0.1',
-      PORT: '0',
-      AGENT_HTTP_PORT: '0',
-      AGENT_GRPC_TLS_DISABLED: '1',
-      AGENT_LOG_LEVEL: 'silent',
-      AGENT_SHUTDOWN_POLICY: 'destroy',
-      AGENT_RECONCILE_INTERVAL_MS: '0',
-    },
-    { runtime },
-  );
+  return startAgent(inProcessAgentEnv(iso, { AGENT_READINESS_WAIT: readinessWait ? '1' : '0' }), { runtime });
 }
 
 function ctrVariant(iso: TestIsolation, image: string): Variant {
@@ -187,7 +155,7 @@ function ctrVariant(iso: TestIsolation, image: string): Variant {
       await cniLoopback(att);
       const { ip } = await cniAdd(conflist, att);
       const t2 = performance.now();
-      await firstInvoke(ip);
+      await firstInvoke(ip, 2000);
       const t3 = performance.now();
       await cniDel(conflist, att);
       await ctr(iso.namespace, ['tasks', 'kill', '-s', 'SIGKILL', id]);
@@ -201,23 +169,6 @@ function ctrVariant(iso: TestIsolation, image: string): Variant {
       return { totalMs: t3 - t0, steps: { ctrRun: t1 - t0, network: t2 - t1, firstInvoke: t3 - t2 } };
     },
   };
-}
-
-/** Pure. A permutation of 0..n-1 shuffled by a seeded LCG: each round's order (and so each variant's predecessor, whose teardown may still echo in the daemon) varies, reproducibly. */
-function shuffled(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, k) => k);
-  let x = (seed * 2654435761 + 12345) >>> 0;
-  for (let k = n - 1; k > 0; k--) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    const j = x % (k + 1);
-    [order[k], order[j]] = [order[j]!, order[k]!];
-  }
-  return order;
-}
-
-function pct(sorted: number[], p: number): number {
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[idx]! * 10) / 10;
 }
 
 function summarize(samples: Sample[]) {

@@ -7,7 +7,7 @@
  * built while someone listens. Time comes from the injected `now` (epoch ms).
  */
 import type { InspectionEvent } from 'xstate';
-import type { WorkerContext } from '../machines/worker-types.js';
+import type { WorkerContext, WorkerView } from '../machines/worker-types.js';
 import type { AgentMetrics, LifecyclePhase } from './metrics.js';
 import { RingBuffer } from './ring-buffer.js';
 
@@ -24,17 +24,7 @@ export interface ActivityRecord {
 }
 
 /** What the page lists for a worker (the WorkerView fields it shows). */
-export interface WorkerRow {
-  name: string;
-  containerId: string;
-  functionName: string;
-  ownerId: string;
-  image: string;
-  state: string;
-  ipAddress: string;
-  createdAt: number;
-  lastUsedAt: number;
-}
+export type WorkerRow = Pick<WorkerView, 'name' | 'containerId' | 'functionName' | 'ownerId' | 'image' | 'state' | 'ipAddress' | 'createdAt' | 'lastUsedAt'>;
 
 export type TrackerChange =
   | { kind: 'worker'; op: 'added' | 'changed'; row: WorkerRow }

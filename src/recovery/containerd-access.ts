@@ -1,7 +1,6 @@
 /**
  * Access to the containerd adapter's shared context (client, CNI executor, network, paths) for
- * the recovery code. The adapter keeps it in a field named `ctx`; the hook in docs/recovery.md
- * makes it a public read-only property. Until then it is read here, in this one place.
+ * the recovery code: the adapter's read-only `ctx` property, read here, in this one place.
  */
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import type { AdapterContext } from '../runtime/containerd/adapter-context.js';

@@ -5,16 +5,10 @@
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIsolation, ctr, docker, requireRuntimes, type TestIsolation } from '../helpers/index.js';
-import {
-  agentEnv, containerdTaskPid, ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent,
-  type AgentUnderTest,
-} from './agent-support.js';
-import {
-  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, killedShowsStopped, survivesRestart, twentyConcurrent,
-  type AgentBed,
-} from './agent-scenarios.js';
+import { describe, expect, it } from 'vitest';
+import { ctr, docker, requireRuntimes } from '../helpers/index.js';
+import { agentEnv, containerdTaskPid, startTestAgent } from './agent-support.js';
+import { ensureFailsWith, fullLifecycle, sharedAgentTests, useAgentBed } from './agent-scenarios.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'test/agent/containerd-agent.int.test.ts');
 
@@ -29,59 +23,25 @@ exit 0
 `;
 
 describe.skipIf(!rt.ok)('agent on containerd', () => {
-  let iso: TestIsolation;
-  let agents: AgentUnderTest[] = [];
-  let bed: AgentBed;
-  beforeEach(async () => {
-    iso = await createIsolation('agent-cd');
-    bed = {
-      iso, env: agentEnv(iso, 'containerd'), image: await iso.importImage(),
-      killWorker: async (info) => { process.kill(await containerdTaskPid(iso.namespace, info.id), 'SIGKILL'); },
-      track: (u) => { if (u) agents.push(u); },
-    };
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0).reverse()) await a.stop();
-    await iso.cleanup();
-  });
+  const currentBed = useAgentBed('agent-cd', async (iso) => ({
+    env: agentEnv(iso, 'containerd'), image: await iso.importImage(),
+    killWorker: async (info) => { process.kill(await containerdTaskPid(iso.namespace, info.id), 'SIGKILL'); },
+  }));
 
   it('goes from Ensure through invoke, pause, resume and metrics to Destroy with nothing left', async () => {
-    const under = await startTestAgent(iso, bed.env);
-    agents.push(under);
-    const { client } = under;
-    const info = await client.ok('EnsureContainer', ensureRequest(bed.image));
-    expect(info.id).toBe(info.name);
-    expect(info.name).toMatch(new RegExp(`^${iso.brand}-test-echo-[0-9a-f]{8}$`));
-    expect(info.ip_address.startsWith(iso.subnet.prefix)).toBe(true);
-    expect(info.port).toBe(8080);
-    const ref = { container_id: info.id, owner_id: OWNER };
-
-    expect(await invokeDirect(info.ip_address, { hello: 'direct' })).toMatchObject({ status: 200 });
-    const viaGrpc = await client.ok('InvokeWorker', { ...ref, payload: Buffer.from('{"hello":"grpc"}'), timeout_ms: 10_000 });
-    expect(viaGrpc.status_code).toBe(200);
-    expect(Buffer.from(viaGrpc.body).toString()).toContain('grpc');
-
-    await client.ok('PauseContainer', ref);
-    expect((await client.ok('ListContainers', { owner_id: OWNER })).containers[0].status).toBe('PAUSED');
-    let settled = false;
-    const during = invokeDirect(info.ip_address, { hello: 'paused' }).finally(() => { settled = true; });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(settled).toBe(false);
-    await client.ok('ResumeContainer', ref);
-    expect(await during).toMatchObject({ status: 200 });
-
-    const { metrics } = await client.ok('GetContainerMetrics', ref);
-    expect(metrics.state).toBe('RUNNING');
-    expect(BigInt(metrics.memory_current)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.cpu_usage_ns)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.memory_max)).toBe(BigInt(MEMORY_MIB * 1024 * 1024));
-
-    expect(await client.ok('DestroyContainer', ref)).toEqual({ success: true });
-    expect((await client.call('InvokeWorker', ref)).error?.code).toBe(grpc.status.NOT_FOUND);
-    await iso.assertNothingLeft();
+    const bed = currentBed();
+    const { iso } = bed;
+    await fullLifecycle(bed, {
+      ensured: (info) => {
+        expect(info.id).toBe(info.name);
+        expect(info.ip_address.startsWith(iso.subnet.prefix)).toBe(true);
+      },
+    });
   });
 
   it('refuses to start with one line naming a CNI plugin missing from CNI_BIN_DIR', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const empty = join(iso.workDir, 'emptybin');
     await mkdir(empty);
     const err = (await startTestAgent(iso, { ...bed.env, CNI_BIN_DIR: empty }).catch((e: unknown) => e)) as Error;
@@ -91,23 +51,18 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
   });
 
   it('picks containerd when AGENT_RUNTIME is unset and its socket answers', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const { AGENT_RUNTIME: _unset, ...env } = bed.env;
     const under = await startTestAgent(iso, env);
-    agents.push(under);
+    bed.track(under);
     expect(under.agent.runtime.info.kind).toBe('containerd');
     expect(under.agent.config.runtime.kind).toBe('auto');
   });
 
-  it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
-    const err = await ensureFailsWith(bed, '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
-    expect(err.details).toContain('does-not-exist');
-  });
-
-  it('goes from a malformed image reference to INVALID_ARGUMENT and nothing left', async () => {
-    await ensureFailsWith(bed, 'Not A Valid::Ref', grpc.status.INVALID_ARGUMENT);
-  });
-
   it('goes from a failing CNI plugin to an error naming it, the IP released and nothing left', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const bin = join(iso.workDir, 'fakebin');
     await mkdir(bin);
     for (const p of ['bridge', 'host-local', 'loopback', 'portmap']) await symlink(join('/opt/cni/bin', p), join(bin, p));
@@ -122,6 +77,8 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
   });
 
   it('goes from an image whose entrypoint does not exist to FAILED_PRECONDITION and nothing left', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const image = `127.0.0.1:5000/esb/bad-entry:${iso.brand}`;
     const tar = join(iso.workDir, 'bad-entry.tar');
     const tmp = (await docker(['create', '--label', `esb.test.id=${iso.brand}`, '--entrypoint', '/nonexistent/entry', bed.image])).trim();
@@ -136,28 +93,5 @@ describe.skipIf(!rt.ok)('agent on containerd', () => {
     await ensureFailsWith(bed, image, grpc.status.FAILED_PRECONDITION);
   });
 
-  it('goes from Ensures cancelled by the client deadline to nothing left', async () => {
-    expect(await cancelledEnsuresLeaveNothing(bed)).toBeGreaterThan(0);
-  });
-
-  it('goes from a Destroy during creating to a failed Ensure and nothing left', async () => {
-    await destroyDuring(bed, 'creating');
-  });
-
-  it('goes from a Destroy during netSetup to a failed Ensure and nothing left', async () => {
-    await destroyDuring(bed, 'netSetup');
-  });
-
-  it('goes from 20 concurrent Ensures to 20 distinct IPs and from 20 Destroys to nothing left', async () => {
-    await twentyConcurrent(bed);
-  });
-
-  it('goes from a kill -9 of the worker to STOPPED in List', async () => {
-    const delayMs = await killedShowsStopped(bed);
-    console.log(`[agent-cd] kill -9 → STOPPED in List after ${delayMs.toFixed(0)} ms`);
-  });
-
-  it('goes from an agent restart to the same worker, IP and a working Invoke', async () => {
-    await survivesRestart(bed);
-  });
+  sharedAgentTests(currentBed, { tag: 'agent-cd', kill: 'kill -9' });
 });

@@ -3,77 +3,37 @@
  * driven by a client built from the proto alone.
  */
 import * as grpc from '@grpc/grpc-js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startAgent } from '../../src/main.js';
-import { createIsolation, docker, requireRuntimes, type TestIsolation } from '../helpers/index.js';
-import {
-  agentEnv, ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent,
-  type AgentUnderTest,
-} from './agent-support.js';
-import {
-  cancelledEnsuresLeaveNothing, destroyDuring, ensureFailsWith, killedShowsStopped, survivesRestart, twentyConcurrent,
-  type AgentBed,
-} from './agent-scenarios.js';
+import { docker, requireRuntimes } from '../helpers/index.js';
+import { agentEnv, ensureRequest, invokeDirect, MEMORY_MIB, OWNER, startTestAgent } from './agent-support.js';
+import { ensureFailsWith, fullLifecycle, sharedAgentTests, useAgentBed } from './agent-scenarios.js';
 
 const rt = await requireRuntimes(['docker', 'image'], 'test/agent/docker-agent.int.test.ts');
 
 describe.skipIf(!rt.ok)('agent on docker', () => {
-  let iso: TestIsolation;
-  let agents: AgentUnderTest[] = [];
-  let bed: AgentBed;
-  beforeEach(async () => {
-    iso = await createIsolation('agent-dk');
+  const currentBed = useAgentBed('agent-dk', async (iso) => {
     const image = await iso.loadDockerImage();
     const net = await iso.createDockerNetwork();
-    bed = {
-      iso, env: agentEnv(iso, 'docker', { CONTAINERS_NETWORK: net.name }), image,
+    return {
+      env: agentEnv(iso, 'docker', { CONTAINERS_NETWORK: net.name }), image,
       killWorker: async (info) => { await docker(['kill', info.id]); },
-      track: (u) => { if (u) agents.push(u); },
     };
-  });
-  afterEach(async () => {
-    for (const a of agents.splice(0).reverse()) await a.stop();
-    await iso.cleanup();
   });
 
   it('goes from Ensure through invoke, pause, resume and metrics to Destroy with nothing left', async () => {
-    const under = await startTestAgent(iso, bed.env);
-    agents.push(under);
-    const { client } = under;
-    const info = await client.ok('EnsureContainer', ensureRequest(bed.image));
-    expect(info.id).toMatch(/^[0-9a-f]{64}$/);
-    expect(info.name).toMatch(new RegExp(`^${iso.brand}-test-echo-[0-9a-f]{8}$`));
-    expect(info.port).toBe(8080);
-    const ref = { container_id: info.id, owner_id: OWNER };
-
-    expect(await invokeDirect(info.ip_address, { hello: 'direct' })).toMatchObject({ status: 200 });
-    const viaGrpc = await client.ok('InvokeWorker', { ...ref, payload: Buffer.from('{"hello":"grpc"}'), timeout_ms: 10_000 });
-    expect(viaGrpc.status_code).toBe(200);
-    expect(Buffer.from(viaGrpc.body).toString()).toContain('grpc');
-
-    await client.ok('PauseContainer', ref);
-    expect((await client.ok('ListContainers', { owner_id: OWNER })).containers[0].status).toBe('PAUSED');
-    let settled = false;
-    const during = invokeDirect(info.ip_address, { hello: 'paused' }).finally(() => { settled = true; });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(settled).toBe(false);
-    await client.ok('ResumeContainer', ref);
-    expect(await during).toMatchObject({ status: 200 });
-
-    const { metrics } = await client.ok('GetContainerMetrics', ref);
-    expect(metrics.state).toBe('RUNNING');
-    expect(BigInt(metrics.memory_current)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.cpu_usage_ns)).toBeGreaterThan(0n);
-    expect(BigInt(metrics.memory_max)).toBe(BigInt(MEMORY_MIB * 1024 * 1024));
-    const inspected = JSON.parse(await docker(['inspect', info.id]))[0];
-    expect(inspected.HostConfig.Memory).toBe(MEMORY_MIB * 1024 * 1024);
-
-    expect(await client.ok('DestroyContainer', ref)).toEqual({ success: true });
-    expect((await client.call('InvokeWorker', ref)).error?.code).toBe(grpc.status.NOT_FOUND);
-    await iso.assertNothingLeft();
+    await fullLifecycle(currentBed(), {
+      ensured: (info) => { expect(info.id).toMatch(/^[0-9a-f]{64}$/); },
+      running: async (info) => {
+        const inspected = JSON.parse(await docker(['inspect', info.id]))[0];
+        expect(inspected.HostConfig.Memory).toBe(MEMORY_MIB * 1024 * 1024);
+      },
+    });
   });
 
   it('refuses to start with one line saying how to create a missing CONTAINERS_NETWORK', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const missing = `${iso.brand}-dnet-missing`;
     const err = (await startAgent({ ...bed.env, CONTAINERS_NETWORK: missing }).catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(new RegExp(`^AGENT_RUNTIME=docker: Docker network ${missing} \\(CONTAINERS_NETWORK\\) does not exist; create it`));
@@ -82,9 +42,11 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
   });
 
   it('picks docker when AGENT_RUNTIME is unset and containerd does not answer', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const { AGENT_RUNTIME: _unset, ...env } = bed.env;
     const under = await startTestAgent(iso, { ...env, CONTAINERD_SOCKET: `/nonexistent/${iso.brand}.sock` });
-    agents.push(under);
+    bed.track(under);
     expect(under.agent.runtime.info.kind).toBe('docker');
     const info = await under.client.ok('EnsureContainer', ensureRequest(bed.image));
     expect(await invokeDirect(info.ip_address, { auto: true })).toMatchObject({ status: 200 });
@@ -92,16 +54,9 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
     await iso.assertNothingLeft();
   });
 
-  it('goes from an image that is in no registry to NOT_FOUND and nothing left', async () => {
-    const err = await ensureFailsWith(bed, '127.0.0.1:5000/esb/does-not-exist:nope', grpc.status.NOT_FOUND);
-    expect(err.details).toContain('does-not-exist');
-  });
-
-  it('goes from a malformed image reference to INVALID_ARGUMENT and nothing left', async () => {
-    await ensureFailsWith(bed, 'Not A Valid::Ref', grpc.status.INVALID_ARGUMENT);
-  });
-
   it('goes from an image whose entrypoint does not exist to FAILED_PRECONDITION and nothing left', async () => {
+    const bed = currentBed();
+    const { iso } = bed;
     const image = `127.0.0.1:5000/esb/bad-entry:${iso.brand}`;
     const tmp = (await docker(['create', '--label', `esb.test.id=${iso.brand}`, '--entrypoint', '/nonexistent/entry', bed.image])).trim();
     try {
@@ -116,28 +71,5 @@ describe.skipIf(!rt.ok)('agent on docker', () => {
     }
   });
 
-  it('goes from Ensures cancelled by the client deadline to nothing left', async () => {
-    expect(await cancelledEnsuresLeaveNothing(bed)).toBeGreaterThan(0);
-  });
-
-  it('goes from a Destroy during creating to a failed Ensure and nothing left', async () => {
-    await destroyDuring(bed, 'creating');
-  });
-
-  it('goes from a Destroy during netSetup to a failed Ensure and nothing left', async () => {
-    await destroyDuring(bed, 'netSetup');
-  });
-
-  it('goes from 20 concurrent Ensures to 20 distinct IPs and from 20 Destroys to nothing left', async () => {
-    await twentyConcurrent(bed);
-  });
-
-  it('goes from a docker kill of the worker to STOPPED in List', async () => {
-    const delayMs = await killedShowsStopped(bed);
-    console.log(`[agent-dk] docker kill → STOPPED in List after ${delayMs.toFixed(0)} ms`);
-  });
-
-  it('goes from an agent restart to the same worker, IP and a working Invoke', async () => {
-    await survivesRestart(bed);
-  });
+  sharedAgentTests(currentBed, { tag: 'agent-dk', kill: 'docker kill' });
 });

@@ -1,5 +1,5 @@
 /**
- * Our CNI executor (CNI spec 1.0 / libcni 1.1 behaviour, containerd-api.md §10): ADD runs the
+ * Our CNI executor (CNI spec 1.0 / libcni 1.1 behaviour): ADD runs the
  * conflist's plugins in order with `name`, `cniVersion`, `prevResult` and `runtimeConfig`
  * injected and caches the final result; DEL runs them in reverse with the cached result; CHECK
  * runs forward with it; GC deletes cached attachments that are no longer valid. Operations on

@@ -7,24 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentError } from '../../errors.js';
 import { cniNetworkName, deriveBridgeName } from './brand-network.js';
+import type { CniNetworkOptions } from './network-options.js';
 import { generateConflist, type NetworkConfigList, parseConflist, resolveDnsServer, serializeConflist } from './conflist.js';
 import { DEFAULT_IDENTITY_FILE, writeFileAtomic, writeIdentityFile } from './identity-file.js';
 import { collectSubnetClaims, pickSubnet } from './subnet-claims.js';
 
-export interface NetworkSetupInput {
-  brand: string;
-  confDir: string;
-  confFile?: string | undefined;
-  subnet?: string | undefined;
-  bridge?: string | undefined;
-  dnsServer?: string | undefined;
-  gwIp?: string | undefined;
-  ipMasq?: boolean | undefined;
-  defaultRoute?: boolean | undefined;
-  ipamDataDir?: string | undefined;
-  identityFile?: string | null | undefined;
-  generate?: boolean | undefined;
-}
+/** The network options with the conf dir resolved. */
+export type NetworkSetupInput = CniNetworkOptions & { confDir: string };
 
 export interface PreparedNetwork {
   list: NetworkConfigList;

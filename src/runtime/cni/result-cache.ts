@@ -1,7 +1,7 @@
 /**
  * The CNI result cache in libcni 1.1's on-disk format (`cniCacheV1`,
  * `<dir>/<network>-<containerId>-<ifName>`, dir 0700, file 0600), so libcni-based tools and
- * our own restarts read the same entries (containerd-api.md §10).
+ * our own restarts read the same entries.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';

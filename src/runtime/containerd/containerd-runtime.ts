@@ -40,7 +40,8 @@ export class ContainerdRuntime implements ContainerRuntime {
   private readonly pids = new Map<string, number>();
 
   constructor(
-    private readonly ctx: AdapterContext,
+    /** What the adapter's parts share (client, CNI executor, network, paths); start-up recovery reads it. */
+    readonly ctx: AdapterContext,
     version: string | undefined,
     private readonly capper?: LogCapper,
     /** Wait this long for IP:port to accept after start (0 = do not wait). */

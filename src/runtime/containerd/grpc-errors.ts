@@ -1,5 +1,5 @@
 /**
- * Maps containerd's gRPC errors (errdefs classes, containerd-api.md §1) to AgentError at this edge.
+ * Maps containerd's gRPC errors (errdefs classes) to AgentError at this edge.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { AgentError, type ErrorCode } from '../../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Decodes `Tasks.Metrics` payloads (cgroup v1 and v2, containerd-api.md §7) into the contract's
+ * Decodes `Tasks.Metrics` payloads (cgroup v1 and v2) into the contract's
  * metrics fields (§2.2). Pure apart from the proto registry lookup.
  */
 import { AgentError } from '../../errors.js';

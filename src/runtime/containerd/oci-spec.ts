@@ -1,6 +1,6 @@
 /**
  * The OCI runtime spec we hand to containerd, built ourselves: containerd 1.6's default Linux
- * spec (`oci/spec.go` populateDefaultUnixSpec, containerd-api.md §6) plus the image config,
+ * spec (`oci/spec.go` populateDefaultUnixSpec) plus the image config,
  * the request env, the memory limit, the generated resolv.conf and the network namespace.
  * Everything here is pure.
  */

@@ -2,6 +2,7 @@
  * Options of the containerd adapter, built by the composition root from config (nothing here
  * reads the environment), and the pure defaults they resolve to.
  */
+import type { CniNetworkOptions } from '../cni/network-options.js';
 
 /** Minimal structured logger (a pino child satisfies it). */
 export interface AdapterLogger {
@@ -11,41 +12,6 @@ export interface AdapterLogger {
 }
 
 export const silentLogger: AdapterLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
-
-export interface CniNetworkOptions {
-  /** Plugin dirs (`CNI_BIN_DIR`). @default ['/opt/cni/bin'] */
-  binDirs?: string[] | undefined;
-  /** `CNI_CONF_DIR`. @default /etc/cni/net.d */
-  confDir?: string | undefined;
-  /** `CNI_CONF_FILE`. @default `<confDir>/10-<network>.conflist` */
-  confFile?: string | undefined;
-  /** Result cache. @default /var/lib/cni/results */
-  cacheDir?: string | undefined;
-  /** Brand slug; network `<brand>-net`, derived bridge and subnet. */
-  brand: string;
-  /** `CNI_SUBNET`; derived with collision probing when absent. */
-  subnet?: string | undefined;
-  /** `CNI_BRIDGE`; derived when absent. */
-  bridge?: string | undefined;
-  /** `CNI_DNS_SERVER`. */
-  dnsServer?: string | undefined;
-  /** `CNI_GW_IP`. */
-  gwIp?: string | undefined;
-  /** `CNI_IP_MASQ`. @default true */
-  ipMasq?: boolean | undefined;
-  /** `CNI_DEFAULT_ROUTE`. @default true */
-  defaultRoute?: boolean | undefined;
-  /** host-local dataDir (tests). @default host-local's /var/lib/cni/networks */
-  ipamDataDir?: string | undefined;
-  /** Identity file, `null` to skip. @default /var/lib/cni/esb-cni.env */
-  identityFile?: string | null | undefined;
-  /** Write the generated conflist at start-up. @default true */
-  generate?: boolean | undefined;
-  /** Interface name in the worker. @default eth0 */
-  ifName?: string | undefined;
-  /** Plugin kill timeout. @default 30000 */
-  pluginTimeoutMs?: number | undefined;
-}
 
 /** Where the worker's network namespace comes from (see docs/runtime-containerd.md). */
 export type NetnsMode = 'task' | 'precreated';

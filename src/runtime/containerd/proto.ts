@@ -33,7 +33,7 @@ export const CONTAINERD_PROTO_FILES = [
   'github.com/containerd/cgroups/v2/stats/metrics.proto',
 ];
 
-/** Conversion options used for every decoded message (containerd-api.md §0). */
+/** Conversion options used for every decoded message. */
 export const DECODE_OPTIONS: protobuf.IConversionOptions = {
   longs: String,
   enums: String,

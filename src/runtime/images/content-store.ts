@@ -1,5 +1,5 @@
 /**
- * Small helpers over containerd's Content service (containerd-api.md §2): info, label updates,
+ * Small helpers over containerd's Content service: info, label updates,
  * reading small blobs (JSON), aborting ingests. Errors are the adapter's mapped AgentErrors.
  */
 import type { ContainerdClient } from '../containerd/client.js';

@@ -1,5 +1,5 @@
 /**
- * Streaming blob writes into containerd's content store (Content.Write, containerd-api.md §2):
+ * Streaming blob writes into containerd's content store (Content.Write):
  * STAT with the expected digest and size (ALREADY_EXISTS = the blob is there, also when another
  * namespace has it), resume from the ingest's offset, pipelined 1 MiB WRITEs, COMMIT with labels,
  * over the adapter client's bidirectional stream (namespace and lease headers included).

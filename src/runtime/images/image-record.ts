@@ -1,4 +1,4 @@
-/** containerd image records (containerd-api.md §3): get, create-or-update, delete. */
+/** containerd image records: get, create-or-update, delete. */
 import type { ContainerdClient } from '../containerd/client.js';
 import { isAlreadyExists, isNotFound } from '../containerd/grpc-errors.js';
 import type { Descriptor } from './descriptor.js';

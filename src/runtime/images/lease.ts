@@ -1,5 +1,5 @@
 /**
- * The lease a pull or import runs under (containerd-api.md §9): everything written is kept
+ * The lease a pull or import runs under: everything written is kept
  * from GC until the image record and the GC labels root it; on failure the lease is deleted
  * with `sync` so containerd collects the partial content and snapshots before we return.
  */

@@ -28,11 +28,6 @@ export function isManifestType(mediaType: string): boolean {
   return mediaType === MT.ociManifest || mediaType === MT.dockerManifest;
 }
 
-/** Pure. True for a layer media type containerd's differ can apply (plain, gzip, zstd). */
-export function isLayerType(mediaType: string): boolean {
-  return ([MT.ociLayer, MT.ociLayerGzip, MT.ociLayerZstd, MT.dockerLayer, MT.dockerLayerGzip, MT.dockerForeignGzip] as string[]).includes(mediaType);
-}
-
 /**
  * Pure. Media type of a manifest body whose Content-Type is missing or generic: the body's own
  * `mediaType`, else inferred from `manifests` (index) or `config`/`layers` (manifest).

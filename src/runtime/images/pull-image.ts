@@ -1,5 +1,5 @@
 /**
- * One registry pull into containerd (containerd-api.md §11 steps 2–9 and 12): under a lease,
+ * One registry pull into containerd: under a lease,
  * root manifest (and index) → platform manifest → config → layers streamed into the content
  * store with digest checks → unpack → image record → lease released. On failure the partial
  * ingests are aborted and the lease is deleted with `sync`, so nothing half-written remains and

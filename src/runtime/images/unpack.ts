@@ -1,5 +1,5 @@
 /**
- * Unpacking layers into a snapshotter (containerd-api.md §4): per layer, Stat(chain) and skip
+ * Unpacking layers into a snapshotter: per layer, Stat(chain) and skip
  * when committed; else Prepare an extraction key on the parent chain, make sure the layer blob
  * is stored, Diff.Apply, check the diff id, Commit by chain id. Then the labels that make
  * containerd consider the image unpacked: `containerd.io/uncompressed` on each layer blob and

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../../src/main.js';
 import { createIsolation, ctr, lines, requireRuntimes, waitFor, type TestIsolation } from '../../helpers/index.js';
 import { connectAgent, type AgentTestClient } from '../../server/helpers/agent-client.js';
-import { makeRuntime } from './support.js';
+import { inProcessAgentEnv, makeRuntime } from './support.js';
 
 const rt = await requireRuntimes(['containerd', 'cni', 'image'], 'test/runtime/containerd/agent.int.test.ts');
 
@@ -29,23 +29,7 @@ describe.skipIf(!rt.ok)('esb-agent on containerd over gRPC', () => {
 
   async function start(): Promise<{ agent: RunningAgent; client: AgentTestClient }> {
     const runtime = await makeRuntime(iso);
-    agent = await startAgent(
-      {
-        ENV: iso.env,
-        CONTAINERS_NETWORK: iso.cniNetwork,
-        ESB_BRAND_SLUG: iso.brand,
-        AGENT_RUNTIME: 'containerd',
-        AGENT_GRPC_HOST: '127.0.0.1',
-        PORT: '0',
-        AGENT_HTTP_PORT: '0',
-        AGENT_GRPC_TLS_DISABLED: '1',
-        AGENT_LOG_LEVEL: 'silent',
-        AGENT_SHUTDOWN_POLICY: 'destroy',
-        AGENT_RECONCILE_INTERVAL_MS: '0',
-        AGENT_STOP_GRACE_MS: '3000',
-      },
-      { runtime },
-    );
+    agent = await startAgent(inProcessAgentEnv(iso, { AGENT_STOP_GRACE_MS: '3000' }), { runtime });
     client = connectAgent(`127.0.0.1:${agent.grpcPort}`);
     return { agent, client };
   }

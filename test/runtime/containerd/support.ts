@@ -39,6 +39,28 @@ export function makeRuntime(iso: TestIsolation, extra: Partial<ContainerdRuntime
   return createContainerdRuntime(runtimeOptions(iso, extra));
 }
 
+/**
+ * The env of an in-process agent on the test's containerd adapter (passed to `startAgent` with
+ * `{ runtime }`): TLS off, ports picked by the OS, silent logs, workers destroyed on stop, no
+ * reconcile loop.
+ */
+export function inProcessAgentEnv(iso: TestIsolation, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ENV: iso.env,
+    CONTAINERS_NETWORK: iso.cniNetwork,
+    ESB_BRAND_SLUG: iso.brand,
+    AGENT_RUNTIME: 'containerd',
+    AGENT_GRPC_HOST: '127.0.0.1',
+    PORT: '0',
+    AGENT_HTTP_PORT: '0',
+    AGENT_GRPC_TLS_DISABLED: '1',
+    AGENT_LOG_LEVEL: 'silent',
+    AGENT_SHUTDOWN_POLICY: 'destroy',
+    AGENT_RECONCILE_INTERVAL_MS: '0',
+    ...extra,
+  };
+}
+
 /** A worker spec with the five labels of contract §0. */
 export function workerSpec(iso: TestIsolation, image: string, fn = 'fn', extra: Partial<WorkerSpec> = {}): WorkerSpec {
   const b = iso.brand;

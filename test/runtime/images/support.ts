@@ -4,8 +4,6 @@ import { ImagePuller, type ImagePullerOptions } from '../../../src/runtime/image
 import type { TestIsolation } from '../../helpers/index.js';
 
 export const ECHO_REPO = 'esb/echo:latest';
-/** The echo image's manifest, config and layer digests (as built by the test bed). */
-export const ECHO_LAYER = 'sha256:7ed8b448e9739d5d8adde9d87de2dbfdb4b2f035eedbb47aab96f1517d8ed77a';
 
 export interface PullerKit {
   client: ContainerdClient;
