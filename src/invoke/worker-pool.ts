@@ -2,7 +2,7 @@
  * Keep-alive HTTP clients, one per worker (undici `Client`: a single connection is enough
  * because the gate lets one invocation through at a time). A worker's client is closed before
  * the worker is paused and when it is destroyed: a frozen worker would otherwise keep
- * half-dead keep-alive sockets (OpenWhisk `Container.suspend`, peers.md §2.1). The next
+ * half-dead keep-alive sockets (OpenWhisk `Container.suspend` does the same). The next
  * invocation after a resume opens a fresh connection.
  */
 import { Client } from 'undici';

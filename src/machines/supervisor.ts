@@ -2,7 +2,7 @@
  * The supervisor: the root actor of the worker system and the indexes the server looks workers
  * up in.
  *
- * Scale (docs/state-machines.md, peers.md §7.6): XState's `spawnChild`/`stopChild` copy the
+ * Scale (docs/state-machines.md): XState's `spawnChild`/`stopChild` copy the
  * parent's `children` object on every call, so spawning/stopping one child per event into one
  * parent machine is O(N) each and O(N²) overall. Here each worker is created with
  * `createActor(workerLogic, { parent: root, id: name, systemId: name })`: it joins the root's
