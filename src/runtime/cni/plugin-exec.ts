@@ -69,10 +69,16 @@ export async function execPlugin(type: string, config: object, call: PluginCall)
   }
 }
 
+/**
+ * The search path plugins get (they run iptables, ip, …). Plugins see only this and the CNI_*
+ * variables, never the agent's own environment (which may hold credentials).
+ */
+const PLUGIN_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 function runOnce(path: string, type: string, config: object, call: PluginCall): Promise<unknown> {
   const what = `CNI ${type} ${call.command}${call.containerId ? ` ${call.containerId}` : ''}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    PATH: PLUGIN_PATH,
     CNI_COMMAND: call.command,
     CNI_CONTAINERID: call.containerId ?? '',
     CNI_NETNS: call.netns ?? '',
