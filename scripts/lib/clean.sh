@@ -102,7 +102,7 @@ clean_iptables() {
 
 clean_cni_state() {
   local f
-  for f in /var/lib/cni/networks/esb* /var/lib/cni/results/esb* /var/lib/cni/esb-cni.env /run/containerd/esbt-*; do
+  for f in /var/lib/cni/networks/esb* /var/lib/cni/results/esb* /var/lib/cni/results/.esb-cni-cache-*.tmp /var/lib/cni/esb-cni.env /run/containerd/esbt-*; do
     [ -e "$f" ] && { rm -rf "$f"; log "removed $f"; }
   done
   return 0

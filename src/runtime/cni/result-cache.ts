@@ -3,7 +3,7 @@
  * `<dir>/<network>-<containerId>-<ifName>`, dir 0700, file 0600), so libcni-based tools and
  * our own restarts read the same entries.
  */
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './identity-file.js';
 import type { NetworkConfigList } from './conflist.js';
@@ -42,7 +42,7 @@ export function cacheFileName(networkName: string, containerId: string, ifName: 
 export async function writeCacheEntry(dir: string, entry: CacheEntry): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, cacheFileName(entry.networkName, entry.containerId, entry.ifName));
-  await writeFileAtomic(file, JSON.stringify(entry), 0o600, '.esb-cni-cache-');
+  await writeFileAtomic(file, JSON.stringify(entry), 0o600, CACHE_TMP_PREFIX);
 }
 
 /** Reads an entry; undefined when absent or unreadable as JSON. */
@@ -54,6 +54,32 @@ export async function readCacheEntry(dir: string, networkName: string, container
   } catch {
     return undefined;
   }
+}
+
+/** Prefix of the temporary files an atomic cache write renames into place. */
+export const CACHE_TMP_PREFIX = '.esb-cni-cache-';
+
+/**
+ * Removes temporary cache files last written before `before` (epoch ms): what an agent killed
+ * in the middle of a write left. Files of a write still in progress are newer. Returns the names.
+ */
+export async function removeStaleTempFiles(dir: string, before: number): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const n of names.filter((x) => x.startsWith(CACHE_TMP_PREFIX) && x.endsWith('.tmp'))) {
+    const file = join(dir, n);
+    const info = await stat(file).catch(() => undefined);
+    if (info && info.mtimeMs < before) {
+      await rm(file, { force: true });
+      removed.push(n);
+    }
+  }
+  return removed;
 }
 
 /** Removes an entry; absent is fine. */

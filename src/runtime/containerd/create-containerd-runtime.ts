@@ -9,13 +9,16 @@ import { prepareCniNetwork } from '../cni/network-setup.js';
 import { CniExecutor } from '../cni/executor.js';
 import { findPlugin } from '../cni/plugin-exec.js';
 import { ImagePuller } from '../images/image-puller.js';
-import { DEFAULT_CNI_CACHE_DIR } from '../cni/result-cache.js';
+import { DEFAULT_CNI_CACHE_DIR, removeStaleTempFiles } from '../cni/result-cache.js';
 import type { AdapterContext } from './adapter-context.js';
 import { ContainerdClient } from './client.js';
 import { ContainerdRuntime } from './containerd-runtime.js';
 import { LogCapper } from './host-files.js';
 import { ImageStore } from './image-store.js';
 import { type ContainerdRuntimeOptions, DEFAULT_NETWORK_PHASE, DEFAULT_RUNTIME, DEFAULT_SOCKET, resolveSnapshotter, silentLogger } from './options.js';
+
+/** When this process started: temporary files older than that were left by a dead agent. */
+const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
 
 export interface ContainerdFactoryExtras {
   /** Wait for IP:8080 to accept after start, at most this long (0 = off). @default 0 */
@@ -110,6 +113,8 @@ async function collectStaleAttachments(ctx: AdapterContext): Promise<void> {
       const { containers } = await ctx.client.call<{ containers: Array<{ id: string }> }>('containers', 'List', { filters: [] });
       return new Set(containers.map((c) => c.id));
     };
+    const temps = await removeStaleTempFiles(ctx.cni.cacheDir, PROCESS_STARTED_AT);
+    if (temps.length > 0) ctx.log.warn({ removed: temps }, 'removed CNI cache files a killed agent left half-written');
     const { removed, failed } = await ctx.cni.gc(ctx.network, existing);
     if (removed.length > 0) ctx.log.warn({ removed }, 'released CNI attachments of containers that no longer exist');
     for (const err of failed) ctx.log.warn({ err }, 'could not release a stale CNI attachment');
