@@ -5,24 +5,36 @@
  * `spawnChild` event per worker into one root machine, one `stopChild` event per worker) at
  * smaller N, in the same run.
  *
- *   npx tsx --expose-gc bench/supervisor.bench.ts [N=10000] [naiveN=1000,4000,8000]
+ *   npm run build && npx tsx --expose-gc bench/supervisor.bench.ts [N=10000] [naiveN=1000,4000,8000]
+ *
+ * The agent's modules are loaded from `dist/` (the compiled agent, as `esb-agent` runs it);
+ * BENCH_FROM=src loads the TypeScript sources through tsx instead (slower: see the report).
  *
  * Writes bench/results/supervisor.json and bench/results/supervisor.md. No assertions.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import {
-  createActor, fromCallback, fromPromise, setup, spawnChild, stopChild, waitFor, type AnyActorRef,
+  createActor, setup, spawnChild, stopChild, waitFor, type AnyActorRef,
 } from 'xstate';
-import { createSupervisor } from '../src/machines/supervisor.js';
-import { workerMachine } from '../src/machines/worker-machine.js';
-import type { CreateInput, NameInput, PullInput, ReadyInput, StopInput } from '../src/machines/worker-machine.js';
-import type { WorkerEvent, WorkerInput, WorkerPullEvent } from '../src/machines/worker-types.js';
-import { runtimeActors } from '../src/runtime/actors.js';
-import type { CreatedContainer, ManagedContainer, NetworkAttachment, WorkerSpec } from '../src/runtime/container-runtime.js';
-import { createLimiter } from '../src/runtime/limiter.js';
-import { SimulatedRuntime } from '../src/runtime/simulated/simulated-runtime.js';
+import type { WorkerInput } from '../src/machines/worker-types.js';
+import type { ManagedContainer, WorkerSpec } from '../src/runtime/container-runtime.js';
+
+/** Where the agent's modules are loaded from: `dist` (the compiled agent, default) or `src` (via tsx). */
+const FROM = process.env.BENCH_FROM === 'src' ? 'src' : 'dist';
+const modulePath = (path: string): string => fileURLToPath(new URL(`../${FROM}/${path}.js`, import.meta.url));
+if (FROM === 'dist' && !existsSync(modulePath('main'))) {
+  throw new Error('bench/supervisor.bench.ts measures the compiled agent: run `npm run build` first (or set BENCH_FROM=src)');
+}
+const load = <T>(path: string): Promise<T> => import(modulePath(path)) as Promise<T>;
+const { createSupervisor } = await load<typeof import('../src/machines/supervisor.js')>('machines/supervisor');
+const { workerMachine } = await load<typeof import('../src/machines/worker-machine.js')>('machines/worker-machine');
+const { runtimeActors } = await load<typeof import('../src/runtime/actors.js')>('runtime/actors');
+const { createLimiter } = await load<typeof import('../src/runtime/limiter.js')>('runtime/limiter');
+const { fromSteps } = await load<typeof import('../src/runtime/step-runner.js')>('runtime/step-runner');
+const { SimulatedRuntime } = await load<typeof import('../src/runtime/simulated/simulated-runtime.js')>('runtime/simulated/simulated-runtime');
 
 const N = Number(process.argv[2] ?? 10_000);
 const NAIVE_N = (process.argv[3] ?? '1000,4000,8000').split(',').map(Number);
@@ -42,17 +54,17 @@ function spec(i: number, prefix = 'esb-bench-fn'): WorkerSpec {
   };
 }
 
-/** Instant actors: the machine + supervisor cost alone (no runtime, no limiter). */
+/** Instant steps: the machine + supervisor cost alone (no runtime, no limiter). */
 function instantActors() {
-  const ok = <I>() => fromPromise<void, I>(async () => undefined);
+  const ok = async (): Promise<void> => undefined;
   return {
-    pullImage: fromCallback<WorkerEvent, PullInput, WorkerPullEvent>(({ sendBack }) => {
-      void Promise.resolve().then(() => sendBack({ type: 'pull.done', pulled: false }));
+    steps: fromSteps({
+      pullImage: async () => ({ pulled: false }),
+      createContainer: async ({ spec: s }) => ({ containerId: s.name }),
+      setupNetwork: async () => ({ ipAddress: '127.0.0.2' }),
+      startContainer: ok, waitReady: ok, pauseContainer: ok, resumeContainer: ok,
+      teardownNetwork: ok, stopContainer: ok, removeContainer: ok,
     }),
-    createContainer: fromPromise<CreatedContainer, CreateInput>(async ({ input }) => ({ containerId: input.spec.name })),
-    setupNetwork: fromPromise<NetworkAttachment, NameInput>(async () => ({ ipAddress: '127.0.0.2' })),
-    startContainer: ok<NameInput>(), waitReady: ok<ReadyInput>(), pauseContainer: ok<NameInput>(), resumeContainer: ok<NameInput>(),
-    teardownNetwork: ok<NameInput>(), stopContainer: ok<StopInput>(), removeContainer: ok<NameInput>(),
   };
 }
 
@@ -192,6 +204,8 @@ async function main() {
     sideBySide.push({ n, supervisor: await benchSupervisor(n, 'machine-only'), naive: await benchNaive(n, 'machine-only') });
   }
   const out = {
+    from: FROM,
+    execArgv: process.execArgv.filter((a) => a.startsWith('--') && a !== '--require' && a !== '--import' && !a.includes('tsx')).join(' '),
     date: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
@@ -213,6 +227,7 @@ async function main() {
 }
 
 function markdown(o: {
+  from: string; execArgv: string;
   date: string; node: string; cpus: number; cpuModel?: string | undefined; gc: boolean;
   loadAvg1mBefore: number | undefined; loadAvg1mAfter: number | undefined;
   supervisor: Awaited<ReturnType<typeof benchSupervisor>> & { runs: number[]; cpuRuns: number[] }; machineOnly: Awaited<ReturnType<typeof benchSupervisor>>; actorsOnly: ReturnType<typeof benchActorsOnly>;
@@ -225,7 +240,9 @@ function markdown(o: {
     `${o.date}, Node ${o.node}, ${o.cpus} CPUs (${o.cpuModel ?? '?'}), gc exposed: ${o.gc}.`,
     `1-min load average before/after: ${o.loadAvg1mBefore?.toFixed(1)} / ${o.loadAvg1mAfter?.toFixed(1)} (other jobs share the machine; wall time inflates with load, process CPU time much less).`,
     'Simulated runtime, zero latency, endpoints off, limiter at config defaults (pull 3, others 8), no readiness check (`readiness: false`, as with `AGENT_RUNTIME=simulated`).',
-    'Run under tsx: its esbuild transform keeps function names by defining `name` on every closure, which costs extra CPU and heap that the compiled agent (`dist/`, plain node) does not pay.',
+    o.from === 'dist'
+      ? 'Agent modules loaded from `dist/` (the compiled agent, as `esb-agent` runs it); node flags: `' + o.execArgv + '`.'
+      : 'Agent modules loaded from `src/` through tsx: its esbuild transform keeps function names by defining `name` on every closure, which costs extra CPU and heap that the compiled agent (`dist/`) does not pay.',
     '',
     `## ${s.n} workers: ensure → running → destroy (target < 3000 ms total)`,
     '',

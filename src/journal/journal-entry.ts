@@ -1,14 +1,16 @@
 /**
  * The journal's entry type (JSON lines, versioned) and its JSON-safe encoding. Pure.
  *
- * One line per entry: `{"v":1,"seq":7,"ts":1700000000123,"actor":"esb-dev-fn-0a1b2c3d","kind":"event","event":{…}}`.
+ * One line per entry: `{"v":2,"seq":7,"ts":1700000000123,"actor":"esb-dev-fn-0a1b2c3d","kind":"event","event":{…}}`.
  * - `spawn`: the actor started (`xstate.init`); `input` is its WorkerInput (env values redacted).
  * - `event`: an event the actor processed, in processing order (commands, runtime events,
- *   pull reports, `xstate.done.actor.*` / `xstate.error.actor.*` of its invoked actors).
+ *   pull progress, and the steps' outcomes `step.done.<step>` / `step.failed.<step>`).
+ * Version 2: step outcomes are `step.done/failed.<step>` (version 1 had one invoked actor per
+ * step and recorded `xstate.done.actor.<step>` / `xstate.error.actor.<step>`).
  * - `state`: the actor's state value (and status) right after the preceding spawn/event.
  * - `shutdown`: the actor was stopped without reaching a final state (agent shutdown).
  */
-export const JOURNAL_VERSION = 1 as const;
+export const JOURNAL_VERSION = 2 as const;
 
 export type JournalKind = 'spawn' | 'event' | 'state' | 'shutdown';
 

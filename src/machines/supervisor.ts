@@ -272,7 +272,7 @@ export class WorkerSupervisor implements SupervisorAdmin {
 }
 
 /**
- * Stops a worker actor (and its invoked actor, whose signal aborts). `Actor.stop()` refuses
+ * Stops a worker actor (and its `steps` actor, whose step in flight aborts). `Actor.stop()` refuses
  * actors with a parent; `_stop()` is what a parent's `stopChild` runs, minus the check that the
  * caller is that parent (our root is a callback actor that does not track children).
  */

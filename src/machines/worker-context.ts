@@ -1,9 +1,10 @@
 /**
- * Pure helpers of the worker machine: the initial context built from the input, and the
- * conversion of whatever an invoked actor failed with into JSON-safe {@link ErrorData}.
+ * Pure helpers of the worker machine: the initial context built from the input, the
+ * `step.run` command of each step, and the conversion of whatever a step failed with into
+ * JSON-safe {@link ErrorData}.
  */
 import type { ErrorCode, ErrorData } from '../errors.js';
-import type { CommandResult, WorkerContext, WorkerInput } from './worker-types.js';
+import type { CommandResult, StepCommand, StepName, WorkerContext, WorkerInput } from './worker-types.js';
 
 /** The port every worker's RIE-style HTTP server listens on. */
 export const WORKER_PORT = 8080;
@@ -55,7 +56,19 @@ export function initialContext(input: WorkerInput): WorkerContext {
 
 type StepErrorEvent = { error: unknown };
 
-/** ErrorData of an `xstate.error.actor.*` event. Pure. */
+/** The `step.run` command for `step`, with its input taken from the context. Pure. */
+export function stepInput(step: StepName, c: WorkerContext): StepCommand {
+  const name = c.spec.name;
+  switch (step) {
+    case 'pullImage': return { type: 'step.run', step, input: { image: c.spec.image, name } };
+    case 'createContainer': return { type: 'step.run', step, input: { spec: c.spec } };
+    case 'waitReady': return { type: 'step.run', step, input: { name, ipAddress: c.ipAddress, port: c.port } };
+    case 'stopContainer': return { type: 'step.run', step, input: { name, graceMs: c.stopGraceMs } };
+    default: return { type: 'step.run', step, input: { name } };
+  }
+}
+
+/** ErrorData of a `step.failed.*` event. Pure. */
 export function errorOf(event: object, step: string): ErrorData {
   return toErrorData((event as StepErrorEvent).error, step);
 }

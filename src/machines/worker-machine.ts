@@ -1,23 +1,28 @@
 /**
  * The worker machine: one XState v5 actor per worker container. Pure: it imports only xstate and
- * our types; every side effect is an invoked actor named in `setup({ actors })` (each a
- * placeholder that throws "<name> not provided") and supplied by `workerMachine.provide()` at the
- * composition root. Times come only from events/input (`at`, `createdAt`), never from a clock.
+ * our types. Every side effect runs in the invoked actor `steps` (named in `setup({ actors })`
+ * as a placeholder that throws "steps not provided", supplied by `workerMachine.provide()` at the
+ * composition root), invoked once for the worker's whole life. Each step state asks it to run
+ * its step on entry (`step.run`, a {@link StepCommand}) and leaves on the outcome it sends back:
+ * `step.done.<step>` (with `output`) or `step.failed.<step>` (with `error` as data). Events of
+ * another step are not handled, so a late outcome can never be taken for the current step's.
+ * Times come only from events/input (`at`, `createdAt`), never from a clock.
  *
  * Contract (full table in docs/state-machines.md):
  * - Create path: pulling → creating → (netSetup → starting | starting → netSetup, per
  *   `input.networkPhase`) → readying → running. Adopted workers start in running/paused/stopped.
  *   With `input.readiness === false` (no readiness check configured) `readying` is skipped: the
- *   last create step goes straight to running, without invoking a `waitReady` that has no work.
+ *   last create step goes straight to running, without running a `waitReady` that has no work.
  * - A resource is marked held (`held.container/network/started`) when the step that makes it is
  *   ENTERED, since a step aborted or failed mid-flight may still have created it. Releasing is
  *   idempotent (not found = done), so over-approximating is safe; under-approximating would leak.
  * - Any create-step failure → `rollback` (teardown network → stop → remove, only what is held)
  *   → final `failed`, with the error kept in `context.error` as data.
- * - `worker.destroy` is accepted in every non-final state. Leaving a state stops its invoked actor,
- *   which aborts the actor's signal; the runtime actors serialise calls per worker so the release
- *   calls run after the aborted step has settled. → `destroying` (same release sequence) →
- *   final `destroyed`. In `destroying`/`rollback` a destroy is only recorded.
+ * - `worker.destroy` is accepted in every non-final state. Leaving a step state early cancels its
+ *   step (`cancelStep`; a new `step.run` also supersedes it), which aborts the step's signal; the
+ *   runtime steps serialise calls per worker so the release calls run after the aborted step has
+ *   settled. → `destroying` (same release sequence) → final `destroyed`. In
+ *   `destroying`/`rollback` a destroy is only recorded. A final state stops `steps`.
  * - A failed release → `releaseFailed` (not final; error in `context.releaseError`), which
  *   accepts `worker.destroy` to retry.
  * - `worker.pause` only in running, `worker.resume` only in paused (the handler asks
@@ -25,35 +30,39 @@
  *   running, a failed resume stays paused. Resume also updates lastUsedAt (contract 1.3).
  * - `runtime.exited`/`runtime.oom` in running/pausing/paused/resuming → `stopped` (List: STOPPED).
  */
-import { and, assign, fromCallback, fromPromise, setup, type SnapshotFrom } from 'xstate';
-import type { CreatedContainer, NetworkAttachment } from '../runtime/container-runtime.js';
+import { and, assign, fromCallback, sendTo, setup, type SnapshotFrom } from 'xstate';
 import {
-  commandResult, destroyOutcome, errorOf, exitedEarly, initialContext, interrupted, toErrorData,
+  commandResult, destroyOutcome, errorOf, exitedEarly, initialContext, interrupted, stepInput, toErrorData,
 } from './worker-context.js';
-import { nameOf, releaseStates } from './worker-release.js';
+import { releaseStates } from './worker-release.js';
 import type {
-  CreateInput, NameInput, PullInput, ReadyInput, StopInput, WorkerContext, WorkerEvent, WorkerInput, WorkerPullEvent,
+  StepCommand, StepName, WorkerContext, WorkerEvent, WorkerInput,
 } from './worker-types.js';
 
-export type { CreateInput, NameInput, PullInput, ReadyInput, StopInput } from './worker-types.js';
-
-function missing(name: string): never {
-  throw new Error(`${name} not provided`);
-}
-const notProvided = <TOut, TIn>(name: string) => fromPromise<TOut, TIn>(async () => missing(name));
+export type {
+  CreateInput, NameInput, PullInput, ReadyInput, StepCommand, StepName, StopInput,
+} from './worker-types.js';
 
 const toDestroying = { target: '#worker.destroying', actions: 'recordDestroy' } as const;
+/** Leaving a state whose step is in flight: the step is cancelled (its signal aborts). */
+const interruptToDestroying = { target: '#worker.destroying', actions: ['cancelStep', 'recordDestroy'] } as const;
 /** A worker process that exits before it is ready fails the create: roll back. */
 const exitBeforeReady = {
   target: '#worker.rollback',
-  actions: ['recordExit', 'failExitedEarly'],
+  actions: ['cancelStep', 'recordExit', 'failExitedEarly'],
 } as const;
 const toStopped = {
   'runtime.exited': { target: '#worker.stopped', actions: ['interruptCommand', 'recordExit'] },
   'runtime.oom': { target: '#worker.stopped', actions: ['interruptCommand', 'recordOom'] },
 } as const;
+const interruptToStopped = {
+  'runtime.exited': { target: '#worker.stopped', actions: ['cancelStep', 'interruptCommand', 'recordExit'] },
+  'runtime.oom': { target: '#worker.stopped', actions: ['cancelStep', 'interruptCommand', 'recordOom'] },
+} as const;
+/** The entry action that asks the `steps` actor to run `step`. */
+const run = (step: StepName) => ({ type: 'runStep', params: step } as const);
 
-/** The pure worker machine. Provide its actors with `workerMachine.provide({ actors })`. */
+/** The pure worker machine. Provide its `steps` actor with `workerMachine.provide({ actors: { steps } })`. */
 export const workerMachine = setup({
   types: {
     context: {} as WorkerContext,
@@ -61,34 +70,36 @@ export const workerMachine = setup({
     input: {} as WorkerInput,
   },
   actors: {
-    pullImage: fromCallback<WorkerEvent, PullInput, WorkerPullEvent>(() => missing('pullImage')),
-    createContainer: notProvided<CreatedContainer, CreateInput>('createContainer'),
-    setupNetwork: notProvided<NetworkAttachment, NameInput>('setupNetwork'),
-    startContainer: notProvided<void, NameInput>('startContainer'),
-    waitReady: notProvided<void, ReadyInput>('waitReady'),
-    pauseContainer: notProvided<void, NameInput>('pauseContainer'),
-    resumeContainer: notProvided<void, NameInput>('resumeContainer'),
-    teardownNetwork: notProvided<void, NameInput>('teardownNetwork'),
-    stopContainer: notProvided<void, StopInput>('stopContainer'),
-    removeContainer: notProvided<void, NameInput>('removeContainer'),
+    /** Runs the worker's side-effecting steps (see {@link StepCommand}); supplied at the composition root. */
+    steps: fromCallback<StepCommand>(() => {
+      throw new Error('steps not provided');
+    }),
   },
   guards: {
     netFirst: ({ context }) => context.networkPhase === 'beforeStart',
     skipReady: ({ context }) => context.skipReady === true,
     adoptedAs: ({ context }, status: string) => context.origin === 'adopted' && context.adoptedStatus === status,
-    notHoldingNetwork: ({ context }) => !context.held.network,
-    notStarted: ({ context }) => !context.held.started,
-    notHoldingContainer: ({ context }) => !context.held.container,
+    holdingNetwork: ({ context }) => context.held.network,
+    started: ({ context }) => context.held.started,
+    holdingContainer: ({ context }) => context.held.container,
+    nameTaken: ({ event }) => 'error' in event && event.error.code === 'ALREADY_EXISTS',
   },
   actions: {
-    fail: assign(({ event }, step: string) => ({ error: errorOf(event, step) })),
-    releaseFail: assign(({ event }, step: string) => ({ releaseError: errorOf(event, step) })),
+    runStep: sendTo('steps', ({ context }, step: StepName): StepCommand => stepInput(step, context)),
+    cancelStep: sendTo('steps', { type: 'step.cancel' } satisfies StepCommand),
+    fail: assign(({ event }, step: StepName) => ({ error: errorOf(event, step) })),
+    releaseFail: assign(({ event }, step: StepName) => ({ releaseError: errorOf(event, step) })),
     holdContainer: assign({ held: ({ context }) => ({ ...context.held, container: true }) }),
     holdNetwork: assign({ held: ({ context }) => ({ ...context.held, network: true }) }),
     holdStarted: assign({ held: ({ context }) => ({ ...context.held, started: true }) }),
     releasedNetwork: assign({ held: ({ context }) => ({ ...context.held, network: false }) }),
     releasedStarted: assign({ held: ({ context }) => ({ ...context.held, started: false }) }),
     releasedContainer: assign({ held: ({ context }) => ({ ...context.held, container: false }) }),
+    setContainerId: assign({ containerId: ({ event }) => (event.type === 'step.done.createContainer' ? event.output.containerId : '') }),
+    setIpAddress: assign({ ipAddress: ({ event }) => (event.type === 'step.done.setupNetwork' ? event.output.ipAddress : '') }),
+    setPullProgress: assign({
+      pull: ({ context, event }) => (event.type === 'pull.progress' ? { doneBytes: event.doneBytes, totalBytes: event.totalBytes } : context.pull),
+    }),
     recordDestroy: assign({
       destroyRequests: ({ context, event }) =>
         event.type === 'worker.destroy' ? [...context.destroyRequests, event.requestId] : context.destroyRequests,
@@ -127,6 +138,8 @@ export const workerMachine = setup({
 }).createMachine({
   id: 'worker',
   context: ({ input }) => initialContext(input),
+  // One `steps` actor for the worker's whole life: each step state asks it to run its step on entry.
+  invoke: { src: 'steps', id: 'steps' },
   initial: 'init',
   states: {
     /** Transient: picks the first real state from the input. */
@@ -139,75 +152,62 @@ export const workerMachine = setup({
       ],
     },
     pulling: {
-      invoke: {
-        src: 'pullImage', id: 'pullImage',
-        input: ({ context }) => ({ image: context.spec.image, name: context.spec.name }),
-        // A callback actor has no onDone; it ends with pull.done / pull.failed, or throws.
-        onError: { target: 'rollback', actions: { type: 'fail', params: 'pullImage' } },
-      },
+      entry: run('pullImage'),
       on: {
-        'pull.progress': { actions: assign({ pull: ({ event }) => ({ doneBytes: event.doneBytes, totalBytes: event.totalBytes }) }) },
-        'pull.done': { target: 'creating' },
-        'pull.failed': { target: 'rollback', actions: assign({ error: ({ event }) => toErrorData(event.error, 'pullImage') }) },
-        'worker.destroy': toDestroying,
+        'pull.progress': { actions: 'setPullProgress' },
+        'step.done.pullImage': { target: 'creating' },
+        'step.failed.pullImage': { target: 'rollback', actions: { type: 'fail', params: 'pullImage' } },
+        'worker.destroy': interruptToDestroying,
       },
     },
     creating: {
-      entry: 'holdContainer',
-      invoke: {
-        src: 'createContainer', id: 'createContainer', input: ({ context }) => ({ spec: context.spec }),
-        onDone: [
-          { guard: 'netFirst', target: 'netSetup', actions: assign({ containerId: ({ event }) => event.output.containerId }) },
-          { target: 'starting', actions: assign({ containerId: ({ event }) => event.output.containerId }) },
+      entry: ['holdContainer', run('createContainer')],
+      on: {
+        'step.done.createContainer': [
+          { guard: 'netFirst', target: 'netSetup', actions: 'setContainerId' },
+          { target: 'starting', actions: 'setContainerId' },
         ],
-        onError: [
+        'step.failed.createContainer': [
           // ALREADY_EXISTS: the name is someone else's container, which rollback must not remove.
-          {
-            guard: ({ event }) => toErrorData(event.error, 'createContainer').code === 'ALREADY_EXISTS',
-            target: 'rollback',
-            actions: [{ type: 'fail', params: 'createContainer' }, 'releasedContainer'],
-          },
+          { guard: 'nameTaken', target: 'rollback', actions: [{ type: 'fail', params: 'createContainer' }, 'releasedContainer'] },
           { target: 'rollback', actions: { type: 'fail', params: 'createContainer' } },
         ],
+        'worker.destroy': interruptToDestroying,
       },
-      on: { 'worker.destroy': toDestroying },
     },
     netSetup: {
-      entry: 'holdNetwork',
-      invoke: {
-        src: 'setupNetwork', id: 'setupNetwork', input: nameOf,
-        onDone: [
-          { guard: 'netFirst', target: 'starting', actions: assign({ ipAddress: ({ event }) => event.output.ipAddress }) },
-          { guard: 'skipReady', target: 'running', actions: assign({ ipAddress: ({ event }) => event.output.ipAddress }) },
-          { target: 'readying', actions: assign({ ipAddress: ({ event }) => event.output.ipAddress }) },
+      entry: ['holdNetwork', run('setupNetwork')],
+      on: {
+        'step.done.setupNetwork': [
+          { guard: 'netFirst', target: 'starting', actions: 'setIpAddress' },
+          { guard: 'skipReady', target: 'running', actions: 'setIpAddress' },
+          { target: 'readying', actions: 'setIpAddress' },
         ],
-        onError: { target: 'rollback', actions: { type: 'fail', params: 'setupNetwork' } },
+        'step.failed.setupNetwork': { target: 'rollback', actions: { type: 'fail', params: 'setupNetwork' } },
+        'worker.destroy': interruptToDestroying,
+        // With networkPhase 'afterStart' the process already runs here and may exit.
+        'runtime.exited': exitBeforeReady,
       },
-      // With networkPhase 'afterStart' the process already runs here and may exit.
-      on: { 'worker.destroy': toDestroying, 'runtime.exited': exitBeforeReady },
     },
     starting: {
-      entry: 'holdStarted',
-      invoke: {
-        src: 'startContainer', id: 'startContainer', input: nameOf,
-        onDone: [
+      entry: ['holdStarted', run('startContainer')],
+      on: {
+        'step.done.startContainer': [
           { guard: and(['netFirst', 'skipReady']), target: 'running' },
           { guard: 'netFirst', target: 'readying' },
           { target: 'netSetup' },
         ],
-        onError: { target: 'rollback', actions: { type: 'fail', params: 'startContainer' } },
+        'step.failed.startContainer': { target: 'rollback', actions: { type: 'fail', params: 'startContainer' } },
+        'worker.destroy': interruptToDestroying,
+        'runtime.exited': exitBeforeReady,
       },
-      on: { 'worker.destroy': toDestroying, 'runtime.exited': exitBeforeReady },
     },
     readying: {
-      invoke: {
-        src: 'waitReady', id: 'waitReady',
-        input: ({ context }) => ({ name: context.spec.name, ipAddress: context.ipAddress, port: context.port }),
-        onDone: { target: 'running' },
-        onError: { target: 'rollback', actions: { type: 'fail', params: 'waitReady' } },
-      },
+      entry: run('waitReady'),
       on: {
-        'worker.destroy': toDestroying,
+        'step.done.waitReady': { target: 'running' },
+        'step.failed.waitReady': { target: 'rollback', actions: { type: 'fail', params: 'waitReady' } },
+        'worker.destroy': interruptToDestroying,
         'runtime.exited': exitBeforeReady,
       },
     },
@@ -220,15 +220,13 @@ export const workerMachine = setup({
       },
     },
     pausing: {
-      invoke: {
-        src: 'pauseContainer', id: 'pauseContainer', input: nameOf,
-        onDone: { target: 'paused', actions: 'commandOk' },
-        onError: { target: 'running', actions: 'commandFailed' },
-      },
+      entry: run('pauseContainer'),
       on: {
+        'step.done.pauseContainer': { target: 'paused', actions: 'commandOk' },
+        'step.failed.pauseContainer': { target: 'running', actions: 'commandFailed' },
         'worker.touch': { actions: 'touch' },
-        'worker.destroy': { target: '#worker.destroying', actions: ['interruptCommand', 'recordDestroy'] },
-        ...toStopped,
+        'worker.destroy': { target: '#worker.destroying', actions: ['cancelStep', 'interruptCommand', 'recordDestroy'] },
+        ...interruptToStopped,
       },
     },
     paused: {
@@ -240,15 +238,13 @@ export const workerMachine = setup({
       },
     },
     resuming: {
-      invoke: {
-        src: 'resumeContainer', id: 'resumeContainer', input: nameOf,
-        onDone: { target: 'running', actions: ['touchResumed', 'commandOk'] },
-        onError: { target: 'paused', actions: 'commandFailed' },
-      },
+      entry: run('resumeContainer'),
       on: {
+        'step.done.resumeContainer': { target: 'running', actions: ['touchResumed', 'commandOk'] },
+        'step.failed.resumeContainer': { target: 'paused', actions: 'commandFailed' },
         'worker.touch': { actions: 'touch' },
-        'worker.destroy': { target: '#worker.destroying', actions: ['interruptCommand', 'recordDestroy'] },
-        ...toStopped,
+        'worker.destroy': { target: '#worker.destroying', actions: ['cancelStep', 'interruptCommand', 'recordDestroy'] },
+        ...interruptToStopped,
       },
     },
     stopped: {

@@ -1,43 +1,44 @@
 /**
  * The release sequence shared by the worker machine's `destroying` and `rollback` states:
- * teardown network → stop (SIGTERM, grace, SIGKILL inside the adapter) → remove, each sub-state
- * skipped (`always`) when its resource is not held, so exactly what is held is released.
- * A failed release goes to `#worker.releaseFailed`. Pure config (guards/actions by name).
+ * teardown network → stop (SIGTERM, grace, SIGKILL inside the adapter) → remove. The transient
+ * `next` sub-state picks the first resource still held, so exactly what is held is released, in
+ * that order; each step state asks the `steps` actor to run its step on entry. A failed release
+ * goes to `#worker.releaseFailed`. Pure config (guards/actions by name).
  */
-import type { NameInput, StopInput, WorkerContext } from './worker-types.js';
 
-/** Input of the steps that only need the worker's name. */
-export const nameOf = ({ context }: { context: WorkerContext }): NameInput => ({ name: context.spec.name });
-
-/** The release sub-states; `done` is the target after the last one (`#worker.destroyed` / `#worker.failed`). */
+/** The release sub-states; `done` is the target once nothing is held (`#worker.destroyed` / `#worker.failed`). */
 export function releaseStates(done: string) {
   return {
-    initial: 'network',
+    initial: 'next',
     states: {
+      /** Transient: the next resource to release, or `done`. */
+      next: {
+        always: [
+          { guard: 'holdingNetwork', target: 'network' },
+          { guard: 'started', target: 'stopping' },
+          { guard: 'holdingContainer', target: 'removing' },
+          { target: done },
+        ],
+      },
       network: {
-        always: { guard: 'notHoldingNetwork', target: 'stopping' },
-        invoke: {
-          src: 'teardownNetwork', id: 'teardownNetwork', input: nameOf,
-          onDone: { target: 'stopping', actions: 'releasedNetwork' },
-          onError: { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'teardownNetwork' } as const },
+        entry: { type: 'runStep', params: 'teardownNetwork' },
+        on: {
+          'step.done.teardownNetwork': { target: 'next', actions: 'releasedNetwork' },
+          'step.failed.teardownNetwork': { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'teardownNetwork' } },
         },
       },
       stopping: {
-        always: { guard: 'notStarted', target: 'removing' },
-        invoke: {
-          src: 'stopContainer', id: 'stopContainer',
-          input: ({ context }: { context: WorkerContext }): StopInput =>
-            ({ name: context.spec.name, graceMs: context.stopGraceMs }),
-          onDone: { target: 'removing', actions: 'releasedStarted' },
-          onError: { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'stopContainer' } as const },
+        entry: { type: 'runStep', params: 'stopContainer' },
+        on: {
+          'step.done.stopContainer': { target: 'next', actions: 'releasedStarted' },
+          'step.failed.stopContainer': { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'stopContainer' } },
         },
       },
       removing: {
-        always: { guard: 'notHoldingContainer', target: done },
-        invoke: {
-          src: 'removeContainer', id: 'removeContainer', input: nameOf,
-          onDone: { target: done, actions: 'releasedContainer' },
-          onError: { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'removeContainer' } as const },
+        entry: { type: 'runStep', params: 'removeContainer' },
+        on: {
+          'step.done.removeContainer': { target: 'next', actions: 'releasedContainer' },
+          'step.failed.removeContainer': { target: '#worker.releaseFailed', actions: { type: 'releaseFail', params: 'removeContainer' } },
         },
       },
     },

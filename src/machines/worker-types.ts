@@ -3,7 +3,9 @@
  * vocabulary) and the JSON-safe view the server maps to replies. Pure types, no I/O.
  */
 import type { ErrorData } from '../errors.js';
-import type { ContainerStatus, PullProgress, WorkerSpec } from '../runtime/container-runtime.js';
+import type {
+  ContainerStatus, CreatedContainer, NetworkAttachment, PullProgress, WorkerSpec,
+} from '../runtime/container-runtime.js';
 
 /** Where a worker came from. */
 export type WorkerOrigin = 'created' | 'adopted';
@@ -90,16 +92,54 @@ export type WorkerRuntimeEvent =
   | { type: 'runtime.exited'; exitCode: number; at: number }
   | { type: 'runtime.oom'; at: number };
 
-/**
- * Events the pull step (a callback actor, which has no onDone) sends back while it runs and when
- * it ends. Only the `pulling` state accepts them.
- */
-export type WorkerPullEvent =
-  | { type: 'pull.progress'; doneBytes: number; totalBytes: number }
-  | { type: 'pull.done'; pulled: boolean }
-  | { type: 'pull.failed'; error: ErrorData };
+/** Progress the pull step reports while it runs (only `pulling` accepts it). */
+export type WorkerPullEvent = { type: 'pull.progress'; doneBytes: number; totalBytes: number };
 
-export type WorkerEvent = WorkerCommandEvent | WorkerRuntimeEvent | WorkerPullEvent;
+/** Inputs of the worker's steps, by step name. */
+export interface StepInputs {
+  pullImage: PullInput;
+  createContainer: CreateInput;
+  setupNetwork: NameInput;
+  startContainer: NameInput;
+  waitReady: ReadyInput;
+  pauseContainer: NameInput;
+  resumeContainer: NameInput;
+  teardownNetwork: NameInput;
+  stopContainer: StopInput;
+  removeContainer: NameInput;
+}
+
+/** Outputs of the worker's steps, by step name. */
+export interface StepOutputs {
+  pullImage: { pulled: boolean };
+  createContainer: CreatedContainer;
+  setupNetwork: NetworkAttachment;
+  startContainer: void;
+  waitReady: void;
+  pauseContainer: void;
+  resumeContainer: void;
+  teardownNetwork: void;
+  stopContainer: void;
+  removeContainer: void;
+}
+
+/** The side-effecting steps a worker asks its `steps` actor to run. */
+export type StepName = keyof StepInputs;
+
+/**
+ * What the machine sends its `steps` actor: run one step (a new command supersedes the one in
+ * flight, whose signal aborts and whose outcome is dropped), or cancel the step in flight.
+ */
+export type StepCommand =
+  | { [K in StepName]: { type: 'step.run'; step: K; input: StepInputs[K] } }[StepName]
+  | { type: 'step.cancel' };
+
+/** How a step ended, sent back by the `steps` actor: `step.done.<step>` / `step.failed.<step>`. */
+export type WorkerStepEvent =
+  | { [K in StepName]: { type: `step.done.${K}`; output: StepOutputs[K] } }[StepName]
+  | { type: `step.failed.${StepName}`; error: ErrorData };
+
+export type WorkerEvent = WorkerCommandEvent | WorkerRuntimeEvent | WorkerPullEvent | WorkerStepEvent;
 
 /** Wire-facing view of a worker (what List/Ensure/Metrics/Invoke need), derived from a snapshot. */
 export interface WorkerView {
@@ -122,7 +162,7 @@ export interface WorkerView {
   exitCode?: number | undefined;
 }
 
-/** Inputs of the invoked actors (what `runtimeActors` receives). */
+/** Inputs of the steps. */
 export interface NameInput { name: string }
 export interface PullInput { image: string; name: string }
 export interface CreateInput { spec: WorkerSpec }

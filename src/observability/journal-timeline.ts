@@ -1,5 +1,5 @@
 /**
- * Turns journal entries (JSONL, `{v:1, seq, ts, actor, kind:'spawn'|'event'|'state'|'shutdown', …}`,
+ * Turns journal entries (JSONL, `{v, seq, ts, actor, kind:'spawn'|'event'|'state'|'shutdown', …}`,
  * docs/journal.md) into a human-readable timeline, one line per entry:
  *
  *   2026-11-28 10:07:58.212  #12    esb-obs-hello-00000001   state     pulling → creating
@@ -78,7 +78,9 @@ function detail(e: JournalEntry, prev: Map<string, string>): string | undefined 
     case 'event': {
       const ev = (e.event ?? {}) as Record<string, unknown>;
       const err = (ev.error ?? (ev.output as { error?: unknown } | undefined)?.error) as { code?: string; message?: string } | undefined;
-      const rest = fields(ev, ['type', 'requestId', 'actorId']);
+      // A step's output (`step.done.createContainer` → containerId=…) reads like the event's own fields.
+      const output = ev.output !== null && typeof ev.output === 'object' ? fields(ev.output as Record<string, unknown>) : '';
+      const rest = [fields(ev, ['type', 'requestId', 'actorId']), output].filter(Boolean).join(' ');
       return [eventLabel(String(ev.type ?? '?')), rest, err?.code ? `error=${err.code}: ${err.message ?? ''}` : ''].filter(Boolean).join('  ');
     }
     case 'state': {

@@ -53,9 +53,10 @@ export interface MachineGraph {
 /** Short human label for an event type. Pure. */
 export function eventLabel(event: string): string {
   if (event === '') return 'always';
-  const done = /^xstate\.done\.actor\.(.+)$/.exec(event);
+  // `step.done.<step>`; journals of version 1 hold `xstate.done.actor.<step>`.
+  const done = /^(?:step\.done|xstate\.done\.actor)\.(.+)$/.exec(event);
   if (done) return `${done[1]} ✓`;
-  const error = /^xstate\.error\.actor\.(.+)$/.exec(event);
+  const error = /^(?:step\.failed|xstate\.error\.actor)\.(.+)$/.exec(event);
   if (error) return `${error[1]} ✗`;
   return event;
 }

@@ -192,7 +192,7 @@ export function createWorkerTracker(opts: WorkerTrackerOptions = {}): WorkerTrac
       if (!s) return;
       if (ev.type === '@xstate.event') {
         const type = ev.event.type;
-        if (type !== 'xstate.init' && !type.startsWith('xstate.done.actor') && !type.startsWith('xstate.error.actor')) {
+        if (type !== 'xstate.init' && !type.startsWith('step.')) {
           log(s.name, { at: now(), kind: 'event', type });
         }
         return;

@@ -44,10 +44,10 @@ describe('esb-agent', () => {
   });
 
   it('replays a recorded journal fixture: "replay ok" exits 0, the mutated one exits 1 with the divergence', async () => {
-    const ok = runCli(['replay', 'test/fixtures/journals/happy-path.v1.jsonl']);
+    const ok = runCli(['replay', 'test/fixtures/journals/happy-path.v2.jsonl']);
     expect(await ok.exited).toBe(0);
     expect(ok.stdout()).toMatch(/^replay ok/);
-    const bad = runCli(['replay', 'test/fixtures/journals/mutated-happy-path.v1.jsonl']);
+    const bad = runCli(['replay', 'test/fixtures/journals/mutated-happy-path.v2.jsonl']);
     expect(await bad.exited).toBe(1);
     expect(bad.stderr()).toMatch(/replay FAILED[\s\S]*expected/);
     const missing = runCli(['replay', join(dir, 'none.jsonl')]);

@@ -17,12 +17,12 @@ export function input(over: Partial<WorkerInput> = {}): WorkerInput {
   return { spec, networkPhase: 'beforeStart', stopGraceMs: 100, createdAt: 1000, origin: 'created', ...over };
 }
 
-/** Any event the pure `transition` accepts (worker events plus actor done/error events). */
+/** Any event the pure `transition` accepts (worker events, step outcomes included, or anything else). */
 export type AnyWorkerEvent = WorkerEvent | { type: string; [k: string]: unknown };
 
-export const done = (id: string, output?: unknown): AnyWorkerEvent => ({ type: `xstate.done.actor.${id}`, output });
-export const fail = (id: string, message = `${id} failed`): AnyWorkerEvent =>
-  ({ type: `xstate.error.actor.${id}`, error: { code: 'INTERNAL', message } });
+export const done = (step: string, output?: unknown): AnyWorkerEvent => ({ type: `step.done.${step}`, output });
+export const fail = (step: string, message = `${step} failed`): AnyWorkerEvent =>
+  ({ type: `step.failed.${step}`, error: { code: 'INTERNAL', message } });
 
 export const ev = {
   destroy: { type: 'worker.destroy', requestId: 'd1', at: 5000 },
@@ -32,8 +32,8 @@ export const ev = {
   exited: { type: 'runtime.exited', exitCode: 137, at: 8000 },
   oom: { type: 'runtime.oom', at: 8000 },
   progress: { type: 'pull.progress', doneBytes: 10, totalBytes: 100 },
-  pullDone: { type: 'pull.done', pulled: true },
-  pullFailed: { type: 'pull.failed', error: { code: 'NOT_FOUND', message: 'no such image' } },
+  pullDone: { type: 'step.done.pullImage', output: { pulled: true } },
+  pullFailed: { type: 'step.failed.pullImage', error: { code: 'NOT_FOUND', message: 'no such image' } },
 } satisfies Record<string, WorkerEvent>;
 
 /** Folds events from the initial state (pure). */

@@ -56,7 +56,7 @@ describe('worker machine transition table', () => {
 const STEPS: Array<[string, AnyWorkerEvent, string]> = [
   ['creating', done('createContainer', { containerId: 'c' }), 'netSetup'],
   ['creating', fail('createContainer'), 'rollback.removing'],
-  ['creating', { type: 'xstate.error.actor.createContainer', error: { code: 'ALREADY_EXISTS', message: 'taken' } }, 'failed'],
+  ['creating', { type: 'step.failed.createContainer', error: { code: 'ALREADY_EXISTS', message: 'taken' } }, 'failed'],
   ['netSetup', done('setupNetwork', { ipAddress: '10.0.0.9' }), 'starting'],
   ['netSetup', fail('setupNetwork'), 'rollback.network'],
   ['starting', done('startContainer'), 'readying'],

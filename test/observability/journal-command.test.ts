@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runJournalCommand } from '../../src/cli/journal-command.js';
 import type { CliIo } from '../../src/cli/io.js';
 
-const line = (seq: number, actor: string, value: string) => `${JSON.stringify({ v: 1, seq, ts: 1_764_324_000_000 + seq, actor, kind: 'state', value })}\n`;
+const line = (seq: number, actor: string, value: string) => `${JSON.stringify({ v: 2, seq, ts: 1_764_324_000_000 + seq, actor, kind: 'state', value })}\n`;
 let dir: string;
 let file: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'esb-journal-cli-')); file = join(dir, 'journal.jsonl'); });
@@ -61,7 +61,7 @@ describe('runJournalCommand', () => {
 describe('runJournalCommand on a recorded journal', () => {
   it('reads the recorder\'s happy-path fixture as a timeline', async () => {
     const t = io();
-    expect(await runJournalCommand(['show', 'test/fixtures/journals/happy-path.v1.jsonl', 'esb-test-echo-00000001'], t)).toBe(0);
+    expect(await runJournalCommand(['show', 'test/fixtures/journals/happy-path.v2.jsonl', 'esb-test-echo-00000001'], t)).toBe(0);
     const text = t.outLines.join('\n');
     expect(text).toContain('readying → running');
     expect(text).toContain('createContainer ✓');

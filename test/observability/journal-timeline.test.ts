@@ -3,15 +3,15 @@ import { createTimeline, entryMatches, formatTs, parseJournalLine } from '../../
 
 const W = 'esb-obs-hello-00000001';
 const entries = [
-  { v: 1, seq: 1, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 5), actor: `worker:${W}`, kind: 'spawn', input: { origin: 'created', spec: { name: W, functionName: 'hello', image: 'esb/hello:latest', ownerId: 'gw', env: { A: '1' } } } },
-  { v: 1, seq: 2, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 6), actor: `worker:${W}`, kind: 'state', value: 'pulling' },
-  { v: 1, seq: 3, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 40), actor: `worker:${W}`, kind: 'event', event: { type: 'pull.done', pulled: true } },
-  { v: 1, seq: 4, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 41), actor: `worker:${W}`, kind: 'state', value: 'creating' },
-  { v: 1, seq: 5, ts: Date.UTC(2026, 10, 28, 10, 0, 1, 0), actor: W, kind: 'state', state: { destroying: 'network' }, status: 'active' },
-  { v: 1, seq: 6, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 0), actor: 'other', kind: 'shutdown' },
-  { v: 1, seq: 7, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 1), actor: W, kind: 'event', event: { type: 'xstate.done.actor.removeContainer' } },
-  { v: 1, seq: 8, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 2), actor: W, kind: 'state', state: { destroying: 'network' }, status: 'active' },
-  { v: 1, seq: 9, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 3), actor: W, kind: 'state', state: 'destroyed', status: 'done' },
+  { v: 2, seq: 1, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 5), actor: `worker:${W}`, kind: 'spawn', input: { origin: 'created', spec: { name: W, functionName: 'hello', image: 'esb/hello:latest', ownerId: 'gw', env: { A: '1' } } } },
+  { v: 2, seq: 2, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 6), actor: `worker:${W}`, kind: 'state', value: 'pulling' },
+  { v: 2, seq: 3, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 40), actor: `worker:${W}`, kind: 'event', event: { type: 'step.done.pullImage', output: { pulled: true } } },
+  { v: 2, seq: 4, ts: Date.UTC(2026, 10, 28, 10, 0, 0, 41), actor: `worker:${W}`, kind: 'state', value: 'creating' },
+  { v: 2, seq: 5, ts: Date.UTC(2026, 10, 28, 10, 0, 1, 0), actor: W, kind: 'state', state: { destroying: 'network' }, status: 'active' },
+  { v: 2, seq: 6, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 0), actor: 'other', kind: 'shutdown' },
+  { v: 2, seq: 7, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 1), actor: W, kind: 'event', event: { type: 'step.done.removeContainer' } },
+  { v: 2, seq: 8, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 2), actor: W, kind: 'state', state: { destroying: 'network' }, status: 'active' },
+  { v: 2, seq: 9, ts: Date.UTC(2026, 10, 28, 10, 0, 2, 3), actor: W, kind: 'state', state: 'destroyed', status: 'done' },
 ];
 
 describe('journal timeline', () => {
@@ -20,7 +20,7 @@ describe('journal timeline', () => {
     const lines = entries.map((e) => t.format(parseJournalLine(JSON.stringify(e))!));
     expect(lines[0]).toMatch(/^2026-11-28 10:00:00\.005  #1 +esb-obs-hello-00000001 +spawn +spawned \(created\)  functionName=hello image=esb\/hello:latest ownerId=gw$/);
     expect(lines[1]).toContain('state     → pulling');
-    expect(lines[2]).toContain('event     pull.done  pulled=true');
+    expect(lines[2]).toContain('event     pullImage ✓  pulled=true');
     expect(lines[3]).toContain('pulling → creating');
     expect(lines[4]).toContain('creating → destroying.network');
     expect(lines[5]).toContain('stopped by agent shutdown');

@@ -15,8 +15,8 @@ describe('machineGraph', () => {
   it('keeps targeted transitions with short labels and drops targetless ones', () => {
     expect(graph.transitions).toContainEqual(expect.objectContaining({ source: 'running', target: 'pausing', event: 'worker.pause' }));
     expect(graph.transitions.some((t) => t.event === 'worker.touch')).toBe(false);
-    expect(eventLabel('xstate.done.actor.pullImage')).toBe('pullImage ✓');
-    expect(eventLabel('xstate.error.actor.pullImage')).toBe('pullImage ✗');
+    expect(eventLabel('step.done.pullImage')).toBe('pullImage ✓');
+    expect(eventLabel('step.failed.pullImage')).toBe('pullImage ✗');
     expect(eventLabel('')).toBe('always');
   });
 });

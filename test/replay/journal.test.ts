@@ -42,7 +42,7 @@ describe('journal entries', () => {
   });
 
   it('rejects lines of another version or shape with the line number', () => {
-    expect(() => parseJournal('{"v":2,"seq":1,"actor":"a","kind":"spawn"}')).toThrow(JournalFormatError);
+    expect(() => parseJournal('{"v":1,"seq":1,"actor":"a","kind":"spawn"}')).toThrow(JournalFormatError);
     expect(() => parseJournal('\nnot json')).toThrow(/journal line 2/);
   });
 });
@@ -71,7 +71,7 @@ describe('journal file', () => {
     dir = mkdtempSync(join(tmpdir(), 'esb-journal-'));
     const path = join(dir, 'j.jsonl');
     const sink = await openJournalFile(path, { maxBufferedLines: 2 });
-    const line = (seq: number) => JSON.stringify({ v: 1, seq, ts: 0, actor: 'a', kind: 'shutdown' });
+    const line = (seq: number) => JSON.stringify({ v: 2, seq, ts: 0, actor: 'a', kind: 'shutdown' });
     sink.write(line(1));
     sink.write(line(2));
     sink.write(line(3)); // the first batch is already taken by the writer: buffered

@@ -4,7 +4,7 @@
  *   npx tsx test/replay/record-fixtures.ts
  *
  * Each scenario of scenarios.ts runs the real supervisor on the simulated runtime; the mutated
- * copy `mutated-happy-path.v1.jsonl` is derived from the happy path.
+ * copy `mutated-happy-path.v2.jsonl` is derived from the happy path.
  */
 import { writeFileSync } from 'node:fs';
 import { mutate, recordScenario, SCENARIOS } from './scenarios.js';
@@ -13,7 +13,7 @@ const dir = new URL('../fixtures/journals/', import.meta.url);
 
 for (const name of Object.keys(SCENARIOS)) {
   const text = await recordScenario(name);
-  writeFileSync(new URL(`${name}.v1.jsonl`, dir), text);
-  if (name === 'happy-path') writeFileSync(new URL('mutated-happy-path.v1.jsonl', dir), mutate(text));
-  console.log(`${name}.v1.jsonl: ${text.trim().split('\n').length} entries`);
+  writeFileSync(new URL(`${name}.v2.jsonl`, dir), text);
+  if (name === 'happy-path') writeFileSync(new URL('mutated-happy-path.v2.jsonl', dir), mutate(text));
+  console.log(`${name}.v2.jsonl: ${text.trim().split('\n').length} entries`);
 }

@@ -26,12 +26,12 @@ const dedupe = (xs: string[]) => xs.filter((x, i) => x !== xs[i - 1]);
 describe('journal replay', () => {
   it('has a fixture for every scenario', () => {
     const files = readdirSync(dir).filter((f) => !f.startsWith('mutated-'));
-    expect(files.sort()).toEqual(Object.keys(EXPECTED).map((n) => `${n}.v1.jsonl`).sort());
+    expect(files.sort()).toEqual(Object.keys(EXPECTED).map((n) => `${n}.v2.jsonl`).sort());
   });
 
   for (const [name, states] of Object.entries(EXPECTED)) {
-    it(`replays ${name}.v1.jsonl with the same state sequence`, () => {
-      const text = read(`${name}.v1.jsonl`);
+    it(`replays ${name}.v2.jsonl with the same state sequence`, () => {
+      const text = read(`${name}.v2.jsonl`);
       const result = replayJournal(text);
       expect(formatReplayResult(result)).toMatch(/^replay ok \(1 actors, \d+ events\)$/);
       const recorded = [...recordedStates(parseJournal(text)).values()];
@@ -40,12 +40,12 @@ describe('journal replay', () => {
   }
 
   it('fails on the mutated journal with a readable divergence report', () => {
-    const result = replayJournal(read('mutated-happy-path.v1.jsonl'));
+    const result = replayJournal(read('mutated-happy-path.v2.jsonl'));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const d = result.divergence;
     expect(d).toBeInstanceOf(JournalDivergenceError);
-    expect(d).toMatchObject({ expected: 'starting', actual: 'netSetup', event: { type: 'xstate.done.actor.createContainer' } });
+    expect(d).toMatchObject({ expected: 'starting', actual: 'netSetup', event: { type: 'step.done.createContainer' } });
     const report = formatReplayResult(result);
     expect(report).toContain('replay FAILED');
     expect(report).toContain(`journal diverged at seq ${d.seq} (actor ${d.actor})`);
@@ -59,11 +59,11 @@ describe('journal replay', () => {
       expect(replayJournal(fresh).ok).toBe(true);
       expect(dedupe([...recordedStates(parseJournal(fresh)).values()][0]!)).toEqual(EXPECTED[name]);
     }
-    expect(mutate(read('happy-path.v1.jsonl'))).toBe(read('mutated-happy-path.v1.jsonl'));
+    expect(mutate(read('happy-path.v2.jsonl'))).toBe(read('mutated-happy-path.v2.jsonl'));
   });
 
   it('reports seq gaps as a warning', () => {
-    const lines = read('happy-path.v1.jsonl').trim().split('\n');
+    const lines = read('happy-path.v2.jsonl').trim().split('\n');
     const withGap = lines.map((l) => l.replace(/"seq":(\d+)/, (_, n: string) => `"seq":${Number(n) > 5 ? Number(n) + 3 : n}`));
     const r = replayJournal(withGap.join('\n'));
     expect(r).toMatchObject({ ok: true, gaps: 3 });

@@ -1,7 +1,7 @@
-/** runtimeActors on the simulated runtime: limiter classes, per-name chaining, abort, pull progress. */
+/** runtimeSteps on the simulated runtime: limiter classes, per-name chaining, abort, pull progress. */
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, toPromise, type AnyActorLogic } from 'xstate';
-import { NameChain, runtimeActors } from '../../src/runtime/actors.js';
+import type { StepInputs, StepName, WorkerPullEvent } from '../../src/machines/worker-types.js';
+import { NameChain, runtimeSteps } from '../../src/runtime/actors.js';
 import { createLimiter } from '../../src/runtime/limiter.js';
 import { SimulatedRuntime } from '../../src/runtime/simulated/simulated-runtime.js';
 import type { WorkerSpec } from '../../src/runtime/container-runtime.js';
@@ -12,13 +12,14 @@ const limits = (n: number) => ({ pull: n, create: n, network: n, start: n, destr
 function setup(limit = 4) {
   const runtime = new SimulatedRuntime({ images: ['img:1'] });
   const limiter = createLimiter({ limits: limits(limit) });
-  return { runtime, limiter, actors: runtimeActors(runtime, limiter) };
+  return { runtime, limiter, steps: runtimeSteps(runtime, limiter) };
 }
 
-function run<T extends AnyActorLogic>(logic: T, input: unknown) {
-  const actor = createActor(logic, { input } as never);
-  actor.start();
-  return { actor, done: toPromise(actor) };
+/** Runs one step with its own signal; `abort()` is what the steps actor does when the machine moves on. */
+function run<K extends StepName>(steps: ReturnType<typeof runtimeSteps>, step: K, input: StepInputs[K], progress: WorkerPullEvent[] = []) {
+  const ac = new AbortController();
+  const done = steps[step](input, { signal: ac.signal, report: (e) => progress.push(e) });
+  return { abort: () => ac.abort(), done };
 }
 
 describe('NameChain', () => {
@@ -39,38 +40,38 @@ describe('NameChain', () => {
   });
 });
 
-describe('runtimeActors', () => {
+describe('runtimeSteps', () => {
   it('creates, networks, starts, stops and removes through the runtime', async () => {
-    const { runtime, actors } = setup();
-    expect(await run(actors.createContainer, { spec }).done).toEqual({ containerId: spec.name });
-    expect((await run(actors.setupNetwork, { name: spec.name }).done).ipAddress).toMatch(/^127\./);
-    await run(actors.startContainer, { name: spec.name }).done;
+    const { runtime, steps } = setup();
+    expect(await run(steps, 'createContainer', { spec }).done).toEqual({ containerId: spec.name });
+    expect((await run(steps, 'setupNetwork', { name: spec.name }).done).ipAddress).toMatch(/^127\./);
+    await run(steps, 'startContainer', { name: spec.name }).done;
     expect(runtime.snapshotState().started).toEqual([spec.name]);
-    await run(actors.teardownNetwork, { name: spec.name }).done;
-    await run(actors.stopContainer, { name: spec.name, graceMs: 5 }).done;
-    await run(actors.removeContainer, { name: spec.name }).done;
+    await run(steps, 'teardownNetwork', { name: spec.name }).done;
+    await run(steps, 'stopContainer', { name: spec.name, graceMs: 5 }).done;
+    await run(steps, 'removeContainer', { name: spec.name }).done;
     expect(runtime.snapshotState()).toMatchObject({ containers: [], networks: [], started: [] });
   });
 
   it('runs a release after an aborted create that still completed in the daemon, so it is removed', async () => {
-    const { runtime, actors } = setup();
+    const { runtime, steps } = setup();
     runtime.hang('create', { afterEffect: true });
-    const create = run(actors.createContainer, { spec });
+    const create = run(steps, 'createContainer', { spec });
     await runtime.waitForHang('create');
     expect(runtime.snapshotState().containers).toHaveLength(1);
-    create.actor.stop(); // the machine left `creating`: the signal aborts
-    await run(actors.removeContainer, { name: spec.name }).done;
+    create.abort(); // the machine left `creating`: the signal aborts
+    await run(steps, 'removeContainer', { name: spec.name }).done;
     expect(runtime.snapshotState().containers).toEqual([]);
   });
 
   it('queues a release behind a slow create of the same name (chain), not behind other names', async () => {
-    const { runtime, actors } = setup();
+    const { runtime, steps } = setup();
     runtime.hang('create', { match: spec.name, afterEffect: true });
-    run(actors.createContainer, { spec });
+    run(steps, 'createContainer', { spec });
     await runtime.waitForHang('create');
-    const removed = run(actors.removeContainer, { name: spec.name }).done;
+    const removed = run(steps, 'removeContainer', { name: spec.name }).done;
     const other = { ...spec, name: 'esb-test-act-00000002' };
-    await run(actors.createContainer, { spec: other }).done; // another name is not blocked
+    await run(steps, 'createContainer', { spec: other }).done; // another name is not blocked
     expect(runtime.snapshotState().calls.remove).toBe(0);
     runtime.release('create');
     await removed;
@@ -79,56 +80,48 @@ describe('runtimeActors', () => {
 
   it('aborts a step during its latency without effect, and the release after it finds nothing', async () => {
     const runtime = new SimulatedRuntime({ images: ['img:1'], latencyMs: { create: 20 } });
-    const actors = runtimeActors(runtime, createLimiter({ limits: limits(2) }));
-    const create = run(actors.createContainer, { spec });
+    const steps = runtimeSteps(runtime, createLimiter({ limits: limits(2) }));
+    const create = run(steps, 'createContainer', { spec });
     void create.done.catch(() => undefined);
-    create.actor.stop(); // aborts the signal while the create sleeps its latency
-    await run(actors.removeContainer, { name: spec.name }).done; // chained after the aborted create
+    create.abort(); // aborts the signal while the create sleeps its latency
+    await run(steps, 'removeContainer', { name: spec.name }).done; // chained after the aborted create
     expect(runtime.snapshotState().calls.remove).toBe(1);
     expect(runtime.snapshotState()).toMatchObject({ containers: [], inFlight: [] });
   });
 
   it('leaves the limiter queue with CANCELLED when aborted while queued', async () => {
-    const { runtime, actors, limiter } = setup(1);
+    const { runtime, steps, limiter } = setup(1);
     runtime.hang('create', { match: spec.name });
-    const first = run(actors.createContainer, { spec });
+    const first = run(steps, 'createContainer', { spec });
     await runtime.waitForHang('create');
-    const second = run(actors.createContainer, { spec: { ...spec, name: 'esb-test-act-00000002' } });
+    const second = run(steps, 'createContainer', { spec: { ...spec, name: 'esb-test-act-00000002' } });
     const secondDone = second.done.catch((e: unknown) => e);
     expect(limiter.stats().create).toMatchObject({ running: 1, queued: 1 });
-    second.actor.stop();
+    second.abort();
     await secondDone;
-    first.actor.stop();
+    first.abort();
     await limiter.onIdle();
     expect(runtime.snapshotState().calls.create).toBe(1);
   });
 
-  it('sends pull progress then pull.done, or pull.failed with error data', async () => {
+  it('reports pull progress then resolves, or rejects with the runtime error', async () => {
     const runtime = new SimulatedRuntime({ pullBytes: 1000 });
-    const actors = runtimeActors(runtime, createLimiter({ limits: limits(2) }));
-    const events: Array<{ type: string }> = [];
-    const parentOf = (input: unknown) => new Promise<void>((resolve) => {
-      const parent = createActor(fromCallback(({ receive }) => {
-        receive((e) => { events.push(e); if (e.type !== 'pull.progress') resolve(); });
-      }));
-      parent.start();
-      createActor(actors.pullImage, { input, parent } as never).start();
-    });
-    await parentOf({ image: 'img:2', name: spec.name });
-    expect(events.map((e) => e.type)).toEqual(['pull.progress', 'pull.progress', 'pull.done']);
+    const steps = runtimeSteps(runtime, createLimiter({ limits: limits(2) }));
+    const progress: WorkerPullEvent[] = [];
+    expect(await run(steps, 'pullImage', { image: 'img:2', name: spec.name }, progress).done).toEqual({ pulled: true });
+    expect(progress.map((e) => e.type)).toEqual(['pull.progress', 'pull.progress']);
     runtime.failNext('ensureImage', { error: { code: 'NOT_FOUND', message: 'manifest unknown' } });
-    events.length = 0;
-    await parentOf({ image: 'img:3', name: spec.name });
-    expect(events).toEqual([{ type: 'pull.failed', error: { code: 'NOT_FOUND', message: 'manifest unknown', step: 'ensureImage' } }]);
+    await expect(run(steps, 'pullImage', { image: 'img:3', name: spec.name }).done)
+      .rejects.toMatchObject({ code: 'NOT_FOUND', message: 'manifest unknown', step: 'ensureImage' });
   });
 
   it('uses the given waitReady with the worker address', async () => {
     const seen: unknown[] = [];
     const runtime = new SimulatedRuntime();
-    const actors = runtimeActors(runtime, createLimiter({ limits: limits(1) }), {
+    const steps = runtimeSteps(runtime, createLimiter({ limits: limits(1) }), {
       waitReady: async (input) => { seen.push(input); },
     });
-    await run(actors.waitReady, { name: 'n', ipAddress: '127.0.0.9', port: 8080 }).done;
+    await run(steps, 'waitReady', { name: 'n', ipAddress: '127.0.0.9', port: 8080 }).done;
     expect(seen).toEqual([{ name: 'n', ipAddress: '127.0.0.9', port: 8080 }]);
   });
 });
