@@ -11,7 +11,7 @@ export type Outcome<T> = { ok: T } | { err: AgentError } | undefined;
 /** The part of a worker actor the waiters use. */
 export interface SnapshotSource {
   getSnapshot(): WorkerSnapshot;
-  subscribe(observer: { next: (s: WorkerSnapshot) => void; error: (e: unknown) => void }): { unsubscribe(): void };
+  subscribe(observer: { next: (s: WorkerSnapshot) => void; error: (e: unknown) => void; complete: () => void }): { unsubscribe(): void };
 }
 
 /**
@@ -68,6 +68,8 @@ export function settle<T>(
         if (outcome) finish(outcome);
       },
       error: (err) => finish({ err: new AgentError('INTERNAL', `${what}: worker crashed: ${String(err)}`, { cause: err }) }),
+      // The actor ended without a deciding snapshot: it was stopped (agent shutdown).
+      complete: () => finish(check(actor.getSnapshot()) ?? { err: new AgentError('UNAVAILABLE', `${what}: the agent is shutting down`) }),
     });
     if (settled) sub.unsubscribe();
     // The actor may have moved between the first check and subscribing (it never does

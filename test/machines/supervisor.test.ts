@@ -216,6 +216,16 @@ describe('supervisor', () => {
     expect(empty(h.runtime)).toEqual(NONE);
   });
 
+  it('rejects an Ensure still creating with UNAVAILABLE when stopAll stops its worker (shutdown)', async () => {
+    h = harness();
+    h.runtime.hang('create', { afterEffect: true });
+    const p = h.sup.ensure(request());
+    await h.runtime.waitForHang('create');
+    h.sup.stopAll();
+    expect(await rejection(p)).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('shutting down') });
+    h.runtime.release('create');
+  });
+
   it('stops every worker actor on stopAll without touching the containers (shutdown that keeps workers)', async () => {
     h = harness();
     const v = await h.sup.ensure(request());
