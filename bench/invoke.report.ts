@@ -1,11 +1,14 @@
 /** Markdown report of bench/invoke.bench.ts (results file bench/results/invoke.md). Pure. */
 import type { LatencyRow } from './invoke.stats.js';
 
-interface Tput { perSec: number; ratioToDirect: number; benchProcessCpuUsPerCall: number; agentProcessCpuUsPerCall?: number | undefined }
+interface Tput { perSec: number; ratioToDirect: number; benchProcessCpuUsPerCall: number; proxyProcessCpuUsPerCall?: number | undefined }
 interface Report {
   at: string; node: string; cpus: number; loadavg: number[];
   setup: Record<string, unknown>;
-  real: Array<{ runtime: string; agent: string; latency: LatencyRow[]; addedP50Ms: { callers1: number; callers16: number }; throughput: Record<string, Tput>; workerRejected: number }>;
+  real: Array<{
+    runtime: string; agent: string; latency: LatencyRow[];
+    addedP50Ms: Record<string, { callers1: number; callers16: number }>; throughput: Record<string, Tput>; workerRejected: number;
+  }>;
   simulated?: {
     setup: Record<string, unknown>; latency: LatencyRow[];
     addedP50Ms: Record<string, { callers1: number; callers16: number }>; throughput: Record<string, Tput>;
@@ -19,18 +22,41 @@ const latencyTable = (rows: LatencyRow[], label = ''): string[] => [
   ...rows.map((x) => `| ${x.callers} | ${x.mode} | ${x.p50Ms} | ${x.p99Ms} | ${x.n} |`),
 ];
 
-const tputTable = (t: Record<string, Tput>): string[] => [
-  '| mode | calls/s (median) | ratio to direct | bench-process CPU µs/call | agent-process CPU µs/call |', '|---|---|---|---|---|',
-  ...Object.entries(t).map(([m, x]) => `| ${m} | ${x.perSec} | ${x.ratioToDirect} | ${x.benchProcessCpuUsPerCall} | ${x.agentProcessCpuUsPerCall ?? '(same process)'} |`),
+const addedTable = (added: Record<string, { callers1: number; callers16: number }>): string[] => [
+  '| added p50 (mode − direct) | 1 caller | 16 callers |', '|---|---|---|',
+  ...Object.entries(added).map(([m, x]) => `| ${m} | ${x.callers1} ms | ${x.callers16} ms |`),
+];
+
+const r1 = (x: number): number => Math.round(x * 10) / 10;
+
+/**
+ * The hop's CPU per call: what client and proxy spend together beyond what the direct client
+ * spends (the worker's own work is the same in both). Undefined when the proxy's CPU is unknown.
+ * Pure.
+ */
+export function hopCpuUs(t: Tput, direct: Tput | undefined): number | undefined {
+  if (t.proxyProcessCpuUsPerCall === undefined || direct === undefined) return undefined;
+  return r1(t.benchProcessCpuUsPerCall + t.proxyProcessCpuUsPerCall - direct.benchProcessCpuUsPerCall);
+}
+
+const tputTable = (t: Record<string, Tput>, unknown = '(same process)'): string[] => [
+  '| mode | calls/s (median) | ratio to direct | bench-process (client) CPU µs/call | proxy-process CPU µs/call | hop CPU µs/call |',
+  '|---|---|---|---|---|---|',
+  ...Object.entries(t).map(([m, x]) => {
+    const proxy = m === 'direct' ? '—' : (x.proxyProcessCpuUsPerCall === undefined ? unknown : r1(x.proxyProcessCpuUsPerCall));
+    const hop = m === 'direct' ? '—' : (hopCpuUs(x, t['direct']) ?? '—');
+    return `| ${m} | ${x.perSec} | ${x.ratioToDirect} | ${r1(x.benchProcessCpuUsPerCall)} | ${proxy} | ${hop} |`;
+  }),
 ];
 
 function realSection(r: Report['real'][number]): string[] {
-  const where = r.agent === 'child' ? 'agent in a child process' : 'agent in the bench process (one event loop for client and server)';
+  const where = r.agent === 'child' ? 'agent and null proxies in child processes' : 'agent in the bench process (one event loop for client and server)';
   return [
     `## Real echo workers on ${r.runtime}, ${where}`, '',
     ...latencyTable(r.latency), '',
-    `Added p50 (grpc − direct): ${r.addedP50Ms.callers1} ms with 1 caller, ${r.addedP50Ms.callers16} ms with 16 callers.`, '',
+    ...addedTable(r.addedP50Ms), '',
     ...tputTable(r.throughput), '',
+    'Hop CPU = client CPU + proxy CPU − direct client CPU, per call: what the extra hop costs the machine.', '',
     `Worker "already reserved" rejections during the run: ${r.workerRejected}.`, '',
   ];
 }
@@ -41,9 +67,8 @@ function simSection(s: NonNullable<Report['simulated']>): string[] {
     '## SIMULATED workers (secondary: isolates the agent\'s own overhead)', '',
     ...['workers', 'direct', 'proxied', 'grpc', 'grpcHopOnly'].map((k) => `- ${k}: ${String(s.setup[k])}`), '',
     ...latencyTable(s.latency), '',
-    '| added p50 | 1 caller | 16 callers |', '|---|---|---|',
-    ...Object.entries(s.addedP50Ms).map(([m, x]) => `| ${m} | ${x.callers1} ms | ${x.callers16} ms |`), '',
-    ...tputTable(s.throughput), '',
+    ...addedTable(s.addedP50Ms), '',
+    ...tputTable(s.throughput, 'not measured'), '',
     `Timeout accuracy (proxied, timeout_ms ${a.requestedMs}, ${a.calls} calls to a worker that never answers): DEADLINE_EXCEEDED after +${a.p50OvershootMs} ms (p50), +${a.maxOvershootMs} ms (max); within 10 %: ${a.maxWithinTenPercent}.`, '',
   ];
 }
