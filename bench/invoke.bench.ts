@@ -12,6 +12,9 @@
  *   null-proxy  a do-nothing HTTP/1.1 forwarder in a child process (bench/invoke.null-proxy.ts):
  *               the cheapest L7 hop, a lower bound for any proxy on this machine
  *   tcp-relay   a byte relay in the same child (one port per worker): the cheapest hop at all
+ *   grpc-h2-hop grpc-h2 to a second agent child (simulated runtime) whose invoker answers at once
+ *               without HTTP: the agent's gRPC hop alone (server, per-RPC log line, metrics),
+ *               for its CPU per call; no worker does any work, so its rate is not a proxy's
  * The agent runs in a child process (client and server on separate event loops, as a gateway
  * and an agent would be) and, unless BENCH_AGENT=child, again in the bench process.
  * Latency: 1 KiB echo to worker 0 with 1 and 16 callers. Throughput: 8 workers × N callers.
@@ -25,7 +28,7 @@
  *      BENCH_PER_WORKER (2 callers per worker), BENCH_RUNTIMES (containerd), BENCH_AGENT
  *      (child,inproc), BENCH_SIM (1; 0 skips the simulated table), BENCH_AGENT_LOG_LEVEL (info, the
  *      agent's default), BENCH_AGENT_PROF (a folder: CPU profile of the agent child),
- *      BENCH_MODES (all: direct,grpc,grpc-h2,null-proxy,tcp-relay; direct is always run).
+ *      BENCH_MODES (all: direct,grpc,grpc-h2,null-proxy,tcp-relay,grpc-h2-hop; direct is always run).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,6 +38,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Client, request } from 'undici';
+import type { Invoker } from '../src/invoke/invoke-api.js';
 import { grpcMessageLimits } from '../src/invoke/message-limits.js';
 import { startAgent } from '../src/main.js';
 import { agentEnv, INVOKE_PATH, OWNER } from '../test/agent/agent-support.js';
@@ -54,11 +58,14 @@ const PER_WORKER = Number(process.env.BENCH_PER_WORKER ?? 2);
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'containerd').split(',') as Array<'containerd' | 'docker'>;
 const WHERE = (process.env.BENCH_AGENT ?? 'child,inproc').split(',') as Array<'child' | 'inproc'>;
 const PAYLOAD = Buffer.from(JSON.stringify({ data: 'x'.repeat(1024 - 11) }));
-const ALL_MODES = ['direct', 'grpc', 'grpc-h2', 'null-proxy', 'tcp-relay'] as const;
+const ALL_MODES = ['direct', 'grpc', 'grpc-h2', 'null-proxy', 'tcp-relay', 'grpc-h2-hop'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const MODES: readonly Mode[] = ALL_MODES.filter((m) => m === 'direct' || (process.env.BENCH_MODES ?? ALL_MODES.join(',')).split(',').includes(m));
 /** Proxied modes and the process whose CPU is their proxy's. */
-const PROXY_OF: Record<Exclude<Mode, 'direct'>, 'agent' | 'nullProxy'> = { grpc: 'agent', 'grpc-h2': 'agent', 'null-proxy': 'nullProxy', 'tcp-relay': 'nullProxy' };
+type ProxyProcess = 'agent' | 'nullProxy' | 'hopAgent';
+const PROXY_OF: Record<Exclude<Mode, 'direct'>, ProxyProcess> = {
+  grpc: 'agent', 'grpc-h2': 'agent', 'null-proxy': 'nullProxy', 'tcp-relay': 'nullProxy', 'grpc-h2-hop': 'hopAgent',
+};
 const PROXIED = MODES.filter((m): m is Exclude<Mode, 'direct'> => m !== 'direct');
 
 /** The agent's options in both placements: its real log lines (one per RPC at info) go to /dev/null. */
@@ -103,10 +110,19 @@ async function forkChild<T>(role: string, init: unknown, execArgv: string[] = []
   };
 }
 
-/** Child role: runs the agent from the env it is sent; answers 'cpu'; stops on 'stop' or disconnect. */
+/** An invoker that answers every invocation at once with its payload, without HTTP. */
+const echoInvoker: Invoker = {
+  invoke: async (req) => ({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: req.payload }),
+  close: async () => undefined,
+};
+
+/**
+ * Child role: runs the agent from the env it is sent (with `echo`, its invoker is replaced by
+ * {@link echoInvoker}); answers 'cpu'; stops on 'stop' or disconnect.
+ */
 function agentChild(): void {
-  process.once('message', (msg: { env: Record<string, string>; workDir: string }) => {
-    void startAgent(msg.env, agentOptions(msg.workDir))
+  process.once('message', (msg: { env: Record<string, string>; workDir: string; echo?: boolean }) => {
+    void startAgent(msg.env, { ...agentOptions(msg.workDir), ...(msg.echo ? { invoker: () => echoInvoker } : {}) })
       .then((agent) => {
         let stopping: Promise<void> | undefined;
         const stop = (): Promise<void> => (stopping ??= agent.stop('bench done').finally(() => process.exit(0)));
@@ -203,7 +219,7 @@ export interface RealResult {
   workerRejected: number;
 }
 
-async function measure(calls: Record<Mode, Call>, procs: Record<'agent' | 'nullProxy', BenchProcess>): Promise<Omit<RealResult, 'runtime' | 'agent' | 'workerRejected'>> {
+async function measure(calls: Record<Mode, Call>, procs: Record<ProxyProcess, BenchProcess>): Promise<Omit<RealResult, 'runtime' | 'agent' | 'workerRejected'>> {
   for (const m of MODES) { await latency(calls[m], 1, 200); await throughput(calls[m], WORKERS, PER_WORKER, 300); }
   const lat: Record<string, number[]> = {};
   const tput: Record<string, number[]> = {};
@@ -244,11 +260,19 @@ async function runReal(runtime: 'containerd' | 'docker', where: 'child' | 'inpro
   const iso = await createIsolation(`invb-${runtime === 'containerd' ? 'ctr' : 'dkr'}-${where}`);
   let agent: BenchAgent | undefined;
   let nullProxy: BenchProcess | undefined;
+  let hopAgent: BenchProcess | undefined;
   let client: ReturnType<typeof connectAgent> | undefined;
   let h2: H2InvokeClient | undefined;
+  let h2Hop: H2InvokeClient | undefined;
   const closers: Array<() => Promise<void>> = [];
   try {
-    agent = await startBenchAgent(where, iso, await prepare(iso, runtime));
+    const env = await prepare(iso, runtime);
+    agent = await startBenchAgent(where, iso, env);
+    // The gRPC hop alone: the same agent build on the simulated runtime, its invoker an echo.
+    const hop = await forkChild<{ port: number }>('--agent-child', {
+      env: { ...env, AGENT_RUNTIME: 'simulated', AGENT_SIM_ENDPOINTS: '0', PORT: '0', AGENT_HTTP_PORT: '0' }, workDir: iso.workDir, echo: true,
+    });
+    hopAgent = hop.proc;
     client = connectAgent(`127.0.0.1:${agent.port}`, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': grpcMessageLimits().maxSendMessageLength,
     });
@@ -262,12 +286,14 @@ async function runReal(runtime: 'containerd' | 'docker', where: 'child' | 'inpro
     nullProxy = started.proc;
     const { ports } = started.first;
     h2 = await connectH2Invoke(`127.0.0.1:${agent.port}`);
+    h2Hop = await connectH2Invoke(`127.0.0.1:${hop.first.port}`);
     const direct = httpCalls('direct', origins, workers.map(() => INVOKE_PATH));
     const nullHttp = httpCalls('null-proxy', workers.map(() => `http://127.0.0.1:${ports.http}`), workers.map((_, i) => `/${i}${INVOKE_PATH}`));
     const relay = httpCalls('tcp-relay', ports.tcp.map((p) => `http://127.0.0.1:${p}`), workers.map(() => INVOKE_PATH));
     closers.push(direct.close, nullHttp.close, relay.close);
     const calls: Record<Mode, Call> = {
       direct: direct.call, grpc: grpcCalls(client, workers), 'grpc-h2': h2Calls(h2, workers), 'null-proxy': nullHttp.call, 'tcp-relay': relay.call,
+      'grpc-h2-hop': h2Calls(h2Hop, workers),
     };
     // Calls per mode, warm-up included (to read a CPU profile of the agent per call).
     const counts: Record<string, number> = {};
@@ -276,7 +302,7 @@ async function runReal(runtime: 'containerd' | 'docker', where: 'child' | 'inpro
       counts[m] = 0;
       calls[m] = (w) => { counts[m]!++; return inner(w); };
     }
-    const out = await measure(calls, { agent, nullProxy });
+    const out = await measure(calls, { agent, nullProxy, hopAgent });
     console.error(`calls per mode, warm-up included: ${JSON.stringify(counts)}`);
     let rejected = 0;
     for (const w of workers) rejected += ((await (await request(`http://${w.ip}:8080/__stats`)).body.json()) as { rejected: number }).rejected;
@@ -284,8 +310,10 @@ async function runReal(runtime: 'containerd' | 'docker', where: 'child' | 'inpro
   } finally {
     for (const close of closers) await close().catch(() => undefined);
     await h2?.close();
+    await h2Hop?.close();
     client?.close();
     await nullProxy?.stop().catch((err: unknown) => console.error('null proxy stop failed', err));
+    await hopAgent?.stop().catch((err: unknown) => console.error('echo agent stop failed', err));
     await agent?.stop().catch((err: unknown) => console.error('agent stop failed', err));
     const left = await iso.findLeftovers().catch(() => undefined);
     if (left !== undefined && JSON.stringify(left).match(/\w/)) console.error('leftovers before cleanup:', JSON.stringify(left));
@@ -311,6 +339,7 @@ async function main(): Promise<void> {
       'grpc-h2': 'InvokeWorker over a lean node:http2 gRPC client (one session, request pre-encoded per worker, no deadline sent, like the grpc mode)',
       'null-proxy': 'a do-nothing HTTP/1.1 forwarder in a child process (node:http server, undici keep-alive client per worker): the cheapest L7 hop',
       'tcp-relay': 'a byte relay in the same child process (one port per worker, one upstream connection per client connection): the cheapest hop of any kind',
+      'grpc-h2-hop': 'grpc-h2 to a second agent (simulated runtime, same log and metrics) whose invoker answers without HTTP: the gRPC hop alone; its CPU per call is the point, its rate is not a proxy\'s (no worker works)',
       agentLog: 'the agent logs at info (its default: one line per RPC), to /dev/null',
       agentChild: 'agent in a child process (its own event loop); its CPU is read over IPC around each throughput round',
       agentInproc: 'agent in the bench process: gRPC client, gRPC server, invoker and direct clients share one event loop',
