@@ -33,8 +33,9 @@ function loggerOptions(level: LogLevel): LoggerOptions {
 
 /** Quotes a text-format value when it holds spaces, quotes or `=`, like slog's TextHandler. Pure. */
 function textValue(value: unknown): string {
-  // A parsed JSON number is finite, so String() spells it as JSON does.
-  const s = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  // String() spells a finite number as JSON does; a JSON number too large for a double parses as
+  // Infinity, which JSON spells null.
+  const s = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : JSON.stringify(value);
   if (s === undefined) return '""';
   return s === '' || NEEDS_QUOTES.test(s) ? JSON.stringify(s) : s;
 }
