@@ -44,7 +44,7 @@ import { startAgent } from '../src/main.js';
 import { agentEnv, INVOKE_PATH, OWNER } from '../test/agent/agent-support.js';
 import { createIsolation, requireRuntimes, type TestIsolation, WORKER_IMAGE_REF } from '../test/helpers/index.js';
 import { connectAgent } from '../test/server/helpers/agent-client.js';
-import { type Call, latency, latencyRows, type LatencyRow, median, rotate, round3, throughput } from './invoke.stats.js';
+import { type Call, latency, latencyRows, type LatencyRow, median, rotate, round3, throughput, USER_HZ } from './invoke.stats.js';
 import { runSimulated, type SimResult } from './invoke.sim.js';
 import { markdown } from './invoke.report.js';
 import { connectH2Invoke, type H2InvokeClient, type H2InvokeRequest } from './invoke.h2-client.js';
@@ -207,6 +207,10 @@ export interface ModeThroughput {
   benchProcessCpuUsPerCall: number;
   /** CPU of the proxy's process (agent or null proxies) per call; undefined for direct or in-process. */
   proxyProcessCpuUsPerCall?: number | undefined;
+  /** Share of all cores busy during the rounds (/proc/stat, pooled over rounds; other work on the machine included). */
+  machineBusy?: number | undefined;
+  /** Busy core time of the whole machine per call, pooled over rounds (workers, kernel, client and proxy). */
+  machineCpuUsPerCall?: number | undefined;
 }
 
 /** One real-worker scenario's figures. */
@@ -219,12 +223,20 @@ export interface RealResult {
   workerRejected: number;
 }
 
+/** Machine busy share and busy core µs per call over all rounds of a mode (pooled, not a median). */
+function machineFigures(sum: { busy: number; total: number; calls: number } | undefined): Pick<ModeThroughput, 'machineBusy' | 'machineCpuUsPerCall'> {
+  if (sum === undefined || sum.total === 0 || sum.calls === 0) return {};
+  return { machineBusy: round3(sum.busy / sum.total), machineCpuUsPerCall: round3((sum.busy * 1e6) / USER_HZ / sum.calls) };
+}
+
 async function measure(calls: Record<Mode, Call>, procs: Record<ProxyProcess, BenchProcess>): Promise<Omit<RealResult, 'runtime' | 'agent' | 'workerRejected'>> {
   for (const m of MODES) { await latency(calls[m], 1, 200); await throughput(calls[m], WORKERS, PER_WORKER, 300); }
   const lat: Record<string, number[]> = {};
   const tput: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
   const proxyCpu: Record<string, number[]> = {};
+  /** Per mode, summed over the rounds: busy and total jiffies of the machine, calls. */
+  const machine: Record<string, { busy: number; total: number; calls: number }> = {};
   for (let r = 0; r < ROUNDS; r++) {
     for (const callers of [1, 16]) {
       for (const mode of rotate(MODES, r)) (lat[`${mode}:${callers}`] ??= []).push(...await latency(calls[mode], callers, LATENCY_N));
@@ -237,9 +249,16 @@ async function measure(calls: Record<Mode, Call>, procs: Record<ProxyProcess, Be
       if (c0 !== undefined && c1 !== undefined) (proxyCpu[mode] ??= []).push((c1 - c0) / (t.perSec * THROUGHPUT_MS / 1000));
       (tput[mode] ??= []).push(t.perSec);
       (cpu[mode] ??= []).push(t.cpuUs);
+      if (t.machine !== undefined) {
+        const sum = (machine[mode] ??= { busy: 0, total: 0, calls: 0 });
+        sum.busy += t.machine.busy;
+        sum.total += t.machine.total;
+        sum.calls += t.calls;
+      }
     }
   }
   const rows = latencyRows(lat, MODES, [1, 16]);
+  const med3 = (xs: number[] | undefined): number | undefined => (xs === undefined ? undefined : round3(median(xs)));
   const p50 = (c: number, m: string): number => rows.find((x) => x.callers === c && x.mode === m)!.p50Ms;
   const perSec = (m: string): number => Math.round(median(tput[m]!));
   return {
@@ -250,7 +269,8 @@ async function measure(calls: Record<Mode, Call>, procs: Record<ProxyProcess, Be
     throughput: Object.fromEntries(MODES.map((m) => [m, {
       perSec: perSec(m), ratioToDirect: round3(perSec(m) / perSec('direct')), rounds: tput[m]!.map(Math.round),
       benchProcessCpuUsPerCall: round3(median(cpu[m]!)),
-      proxyProcessCpuUsPerCall: proxyCpu[m] === undefined ? undefined : round3(median(proxyCpu[m])),
+      proxyProcessCpuUsPerCall: med3(proxyCpu[m]),
+      ...machineFigures(machine[m]),
     }])),
   };
 }
@@ -350,7 +370,9 @@ async function main(): Promise<void> {
     targets: {
       addedP50MaxMs: 0.5, throughputRatioMin: 0.7,
       real: real.flatMap((r) => (['grpc', 'grpc-h2'] as const).filter((m) => r.throughput[m] !== undefined).map((m) => ({
-        runtime: r.runtime, agent: r.agent, mode: m, addedP50Met: r.addedP50Ms[m]!.callers1 <= 0.5, throughputMet: r.throughput[m]!.ratioToDirect >= 0.7,
+        runtime: r.runtime, agent: r.agent, mode: m,
+        addedP50Ms: r.addedP50Ms[m]!.callers1, addedP50Met: r.addedP50Ms[m]!.callers1 <= 0.5,
+        ratio: r.throughput[m]!.ratioToDirect, throughputMet: r.throughput[m]!.ratioToDirect >= 0.7,
       }))),
     },
   };
