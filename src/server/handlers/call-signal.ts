@@ -39,7 +39,7 @@ export function deadlineMs(deadline: Deadline): number {
 const expired = (): AgentError => new AgentError('DEADLINE_EXCEEDED', 'deadline exceeded');
 
 class CallWatch implements CallSignal {
-  reason: AgentError | undefined = undefined;
+  #reason: AgentError | undefined = undefined;
   #controller: AbortController | undefined;
   #listeners: Array<(reason: AgentError) => void> | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -64,20 +64,24 @@ class CallWatch implements CallSignal {
   }
 
   get aborted(): boolean {
-    return this.reason !== undefined;
+    return this.#reason !== undefined;
+  }
+
+  get reason(): AgentError | undefined {
+    return this.#reason;
   }
 
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.reason !== undefined) this.#controller.abort(this.reason);
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
     }
     return this.#controller.signal;
   }
 
   onAbort(fn: (reason: AgentError) => void): () => void {
-    if (this.reason !== undefined) {
-      fn(this.reason);
+    if (this.#reason !== undefined) {
+      fn(this.#reason);
       return () => undefined;
     }
     (this.#listeners ??= []).push(fn);
@@ -94,8 +98,8 @@ class CallWatch implements CallSignal {
   }
 
   #abort(reason: AgentError): void {
-    if (this.#disposed || this.reason !== undefined) return;
-    this.reason = reason;
+    if (this.#disposed || this.#reason !== undefined) return;
+    this.#reason = reason;
     this.#controller?.abort(reason);
     const listeners = this.#listeners;
     this.#listeners = undefined;
