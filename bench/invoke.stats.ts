@@ -3,6 +3,7 @@
  * bench/invoke.sim.ts). A `Call` sends one invocation to worker `w` and resolves when the
  * whole answer is in.
  */
+import { readFileSync } from 'node:fs';
 
 export type Call = (worker: number) => Promise<number>;
 
@@ -31,12 +32,33 @@ export async function latency(call: Call, callers: number, n: number): Promise<n
   return samples;
 }
 
+/** Jiffies of all CPUs from /proc/stat: busy (everything but idle and iowait) and total. */
+export interface MachineCpu { busy: number; total: number }
+
+/** Reads the machine's CPU counters (Linux /proc/stat, first line); undefined elsewhere. */
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc/stat (USER_HZ; 100 on Linux). */
+export const USER_HZ = 100;
+
 /**
- * `perWorker` callers on each of `workers` workers for `ms`: completed calls per second, and
- * this process's CPU time per call (µs).
+ * `perWorker` callers on each of `workers` workers for `ms`: completed calls (and per second),
+ * this process's CPU time per call (µs) and, from /proc/stat, the machine's busy and total
+ * jiffies over the round (workers, kernel, proxies and any other work included).
  */
-export async function throughput(call: Call, workers: number, perWorker: number, ms: number): Promise<{ perSec: number; cpuUs: number }> {
+export async function throughput(call: Call, workers: number, perWorker: number, ms: number): Promise<{
+  calls: number; perSec: number; cpuUs: number; machine?: MachineCpu | undefined;
+}> {
   let done = 0;
+  const m0 = machineCpu();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + ms;
@@ -47,7 +69,9 @@ export async function throughput(call: Call, workers: number, perWorker: number,
     }
   }));
   const cpu = process.cpuUsage(cpu0);
-  return { perSec: done / ((performance.now() - t0) / 1000), cpuUs: (cpu.user + cpu.system) / done };
+  const m1 = machineCpu();
+  const machine = m0 && m1 ? { busy: m1.busy - m0.busy, total: m1.total - m0.total } : undefined;
+  return { calls: done, perSec: done / ((performance.now() - t0) / 1000), cpuUs: (cpu.user + cpu.system) / done, machine };
 }
 
 /** `modes` in a rotating order per round, so none always runs first. Pure. */

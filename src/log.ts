@@ -20,7 +20,7 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
 export const REDACTED = '[redacted]';
 
 const LEVEL_LABELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-const HEADER_KEYS = new Set(['time', 'level', 'msg']);
+const NEEDS_QUOTES = /[\s"=]/;
 
 function loggerOptions(level: LogLevel): LoggerOptions {
   return {
@@ -33,9 +33,11 @@ function loggerOptions(level: LogLevel): LoggerOptions {
 
 /** Quotes a text-format value when it holds spaces, quotes or `=`, like slog's TextHandler. Pure. */
 function textValue(value: unknown): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value);
+  // String() spells a finite number as JSON does; a JSON number too large for a double parses as
+  // Infinity, which JSON spells null.
+  const s = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : JSON.stringify(value);
   if (s === undefined) return '""';
-  return s === '' || /[\s"=]/.test(s) ? JSON.stringify(s) : s;
+  return s === '' || NEEDS_QUOTES.test(s) ? JSON.stringify(s) : s;
 }
 
 /**
@@ -50,9 +52,9 @@ export function formatTextLine(jsonLine: string): string {
     return jsonLine.endsWith('\n') ? jsonLine : `${jsonLine}\n`;
   }
   const level = typeof rec['level'] === 'number' ? (LEVEL_LABELS[rec['level']] ?? String(rec['level'])) : String(rec['level']);
-  const parts = [`time=${textValue(rec['time'])}`, `level=${level}`, `msg=${textValue(rec['msg'] ?? '')}`];
-  for (const [k, v] of Object.entries(rec)) if (!HEADER_KEYS.has(k)) parts.push(`${k}=${textValue(v)}`);
-  return `${parts.join(' ')}\n`;
+  let line = `time=${textValue(rec['time'])} level=${level} msg=${textValue(rec['msg'] ?? '')}`;
+  for (const k in rec) if (k !== 'time' && k !== 'level' && k !== 'msg') line += ` ${k}=${textValue(rec[k])}`;
+  return `${line}\n`;
 }
 
 /** A destination that rewrites pino's JSON lines as text lines before writing them to `out`. */

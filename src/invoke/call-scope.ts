@@ -1,12 +1,14 @@
 /**
  * One invocation's time budget and cancellation: it aborts when the invoke timeout passes
- * (`timeout_ms`, default 30 s) or when the caller's signal aborts (gRPC cancel or deadline),
- * and remembers the phase the call is in so a timeout says what it was waiting for.
+ * (`timeout_ms`, default 30 s) or when the caller aborts (gRPC cancel or deadline, given as an
+ * AbortSignal or as callbacks), and remembers the phase the call is in so a timeout says what
+ * it was waiting for.
  * The AbortSignal is made only when a slow path asks for one (waiting in a queue, for
  * readiness, between retries); the fast path uses plain callbacks.
  */
 import { AgentError, toAgentError } from '../errors.js';
 import { abortCode } from './errors.js';
+import type { CallerAbort } from './invoke-api.js';
 
 const TIMER = Symbol('invoke timeout');
 
@@ -18,20 +20,24 @@ export class CallScope {
   #ctl: AbortController | undefined;
   #listeners: Array<(reason: Error) => void> = [];
   readonly #timer: NodeJS.Timeout;
-  readonly #caller: AbortSignal | undefined;
-  readonly #onCallerAbort = (): void => this.#abort(this.#caller?.reason);
+  #offCaller: (() => void) | undefined;
   readonly #deadline: number;
 
   /**
    * @param timeoutMs the invoke timeout, > 0.
-   * @param caller the RPC's signal (cancel or deadline), if any.
+   * @param caller the RPC's cancellation (cancel or deadline), if any.
    */
-  constructor(readonly timeoutMs: number, caller?: AbortSignal) {
+  constructor(readonly timeoutMs: number, caller?: AbortSignal | CallerAbort) {
     this.#deadline = performance.now() + timeoutMs;
     this.#timer = setTimeout(() => this.#abort(TIMER), timeoutMs);
-    this.#caller = caller;
-    if (caller?.aborted) this.#abort(caller.reason);
-    else caller?.addEventListener('abort', this.#onCallerAbort, { once: true });
+    if (caller === undefined) return;
+    if (caller.aborted) this.#abort(caller.reason);
+    else if ('onAbort' in caller) this.#offCaller = caller.onAbort((reason) => this.#abort(reason));
+    else {
+      const onAbort = (): void => this.#abort(caller.reason);
+      caller.addEventListener('abort', onAbort, { once: true });
+      this.#offCaller = () => caller.removeEventListener('abort', onAbort);
+    }
   }
 
   /** An AbortSignal that aborts with the scope (made on first use). */
@@ -101,7 +107,8 @@ export class CallScope {
   /** Clears the timer and the caller listener. */
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#caller?.removeEventListener('abort', this.#onCallerAbort);
+    this.#offCaller?.();
+    this.#offCaller = undefined;
     this.#listeners = [];
   }
 }

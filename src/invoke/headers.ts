@@ -66,17 +66,31 @@ export function canonicalHeaderName(name: string): string {
   return out;
 }
 
+/** Header names seen so far and their canonical forms (workers and gateways repeat a few). */
+const canonicalNames = new Map<string, string>();
+const MAX_CANONICAL_NAMES = 512;
+
+/** {@link canonicalHeaderName}, remembered for the first {@link MAX_CANONICAL_NAMES} names. */
+function canonicalCached(name: string): string {
+  let canonical = canonicalNames.get(name);
+  if (canonical === undefined) {
+    canonical = canonicalHeaderName(name);
+    if (canonicalNames.size < MAX_CANONICAL_NAMES) canonicalNames.set(name, canonical);
+  }
+  return canonical;
+}
+
 function isHopByHop(lower: string, connectionTokens: ReadonlySet<string>): boolean {
   return HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || connectionTokens.has(lower);
 }
 
-function connectionTokensOf(headers: Readonly<Record<string, string>>): Set<string> {
-  const tokens = new Set<string>();
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== 'connection') continue;
-    for (const t of value.split(',')) if (t.trim() !== '') tokens.add(t.trim().toLowerCase());
+function connectionTokensOf(headers: Readonly<Record<string, string>>): ReadonlySet<string> {
+  let tokens: Set<string> | undefined;
+  for (const name in headers) {
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    for (const t of (headers[name] as string).split(',')) if (t.trim() !== '') (tokens ??= new Set()).add(t.trim().toLowerCase());
   }
-  return tokens;
+  return tokens ?? NO_TOKENS;
 }
 
 /**
@@ -89,7 +103,8 @@ function connectionTokensOf(headers: Readonly<Record<string, string>>): Set<stri
 export function forwardRequestHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const connectionTokens = connectionTokensOf(headers);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name] as string;
     if (name === '') continue;
     if (!TOKEN.test(name)) {
       throw new AgentError('INVALID_ARGUMENT', `invalid header name ${JSON.stringify(name)}`, { step: 'invoke' });
@@ -99,7 +114,7 @@ export function forwardRequestHeaders(headers: Readonly<Record<string, string>>)
     }
     const lower = name.toLowerCase();
     if (isHopByHop(lower, connectionTokens)) continue;
-    out[canonicalHeaderName(name)] = wireValue(value);
+    out[canonicalCached(name)] = wireValue(value);
   }
   return out;
 }
@@ -112,14 +127,15 @@ export function flattenResponseHeaders(
   headers: Readonly<Record<string, string | string[] | undefined>>,
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (value === undefined || (lower !== 'content-length' && isHopByHop(lower, NO_TOKENS))) continue;
-    const key = canonicalHeaderName(name);
-    const values = Array.isArray(value) ? value.map(readValue) : [readValue(value)];
+    if (lower !== 'content-length' && isHopByHop(lower, NO_TOKENS)) continue;
+    const key = canonicalCached(name);
     const sep = key === 'Set-Cookie' ? SET_COOKIE_SEPARATOR : ', ';
+    const joined = typeof value === 'string' ? readValue(value) : value.map(readValue).join(sep);
     const prev = out[key];
-    const joined = values.join(sep);
     out[key] = prev === undefined ? joined : `${prev}${sep}${joined}`;
   }
   return out;

@@ -20,13 +20,24 @@ export interface InvokeResponse {
   body: Buffer;
 }
 
+/**
+ * A caller's cancellation as callbacks, a cheaper stand-in for an AbortSignal (the gRPC
+ * handler passes its call watcher): `onAbort` runs `fn` with the reason once the caller aborts
+ * (at once if it has) and returns a remover.
+ */
+export interface CallerAbort {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  onAbort(fn: (reason: unknown) => void): () => void;
+}
+
 export interface Invoker {
   /**
    * Proxies one invocation to the worker.
    * @throws AgentError NOT_FOUND, PERMISSION_DENIED, FAILED_PRECONDITION, RESOURCE_EXHAUSTED,
    *   DEADLINE_EXCEEDED, CANCELLED, UNAVAILABLE (outcome unknown), INTERNAL.
    */
-  invoke(req: InvokeRequest, opts: { signal?: AbortSignal | undefined }): Promise<InvokeResponse>;
+  invoke(req: InvokeRequest, opts: { signal?: AbortSignal | CallerAbort | undefined }): Promise<InvokeResponse>;
   /** Closes every pooled connection. */
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@ import type { WorkerView } from '../machines/worker-types.js';
 import { AgentError, hasCode } from '../errors.js';
 import { CallScope } from './call-scope.js';
 import { forwardRequestHeaders } from './headers.js';
-import type { InvokeRequest, InvokeResponse, Invoker } from './invoke-api.js';
+import type { CallerAbort, InvokeRequest, InvokeResponse, Invoker } from './invoke-api.js';
 import { InvokeGate } from './invoke-gate.js';
 import { type InvokeEvent, type InvokeHooks, safeHook } from './invoke-hooks.js';
 import { sendInvocation } from './invoke-http.js';
@@ -195,7 +195,7 @@ export function createInvoker(deps: InvokerDeps): ProxyInvoker {
     }
   }
 
-  async function invoke(req: InvokeRequest, opts: { signal?: AbortSignal | undefined }): Promise<InvokeResponse> {
+  async function invoke(req: InvokeRequest, opts: { signal?: AbortSignal | CallerAbort | undefined }): Promise<InvokeResponse> {
     const t0 = performance.now();
     const prepared = prepare(req);
     const handle = deps.supervisor.lookup(req.containerId, req.ownerId);

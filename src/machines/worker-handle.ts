@@ -76,9 +76,16 @@ export class ActorWorkerHandle implements WorkerHandle {
     }, `${command} container ${this.name}`, opts?.signal);
   }
 
+  /**
+   * Moves `lastUsedAt` to now. The machine keeps the later of the two times, so when
+   * `lastUsedAt` is already at now or later (another invocation in the same millisecond) the
+   * event would change nothing and is not sent.
+   */
   touch(): void {
     const snap = this.actor.getSnapshot();
-    const event: WorkerEvent = { type: 'worker.touch', at: this.deps.now() };
+    const at = this.deps.now();
+    if (snap.context.lastUsedAt >= at) return;
+    const event: WorkerEvent = { type: 'worker.touch', at };
     if (snap.can(event)) this.actor.send(event);
   }
 

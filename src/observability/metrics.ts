@@ -59,6 +59,12 @@ export interface MetricsOptions {
   defaultMetrics?: boolean | undefined;
 }
 
+interface GrpcLabels { grpc_type: string; grpc_service: string; grpc_method: string }
+interface MethodLabels { base: GrpcLabels; byCode: Map<string, GrpcLabels & { grpc_code: string }> }
+
+/** Service/method label sets remembered (a server has a few dozen methods; this only bounds the map). */
+const MAX_LABEL_SETS = 1024;
+
 /** Builds the registry and every metric. Pure apart from prom-client's default collectors. */
 export function createAgentMetrics(opts: MetricsOptions = {}): AgentMetrics {
   const registry = new Registry();
@@ -66,6 +72,24 @@ export function createAgentMetrics(opts: MetricsOptions = {}): AgentMetrics {
   const sources: MetricSources = {};
   const grpc = grpcMetrics(registry);
   const ours = agentMetrics(registry, sources, opts.knownStates ?? []);
+  // Label objects per service/method (and per code), made once: every RPC uses them.
+  const methodLabels = new Map<string, Map<string, MethodLabels>>();
+  let labelSets = 0;
+  const labelsOf = (service: string, method: string): MethodLabels => {
+    let methods = methodLabels.get(service);
+    let entry = methods?.get(method);
+    if (entry === undefined) {
+      entry = { base: { grpc_type: 'unary', grpc_service: service, grpc_method: method }, byCode: new Map() };
+      if (labelSets < MAX_LABEL_SETS) {
+        labelSets++;
+        if (methods === undefined) methodLabels.set(service, (methods = new Map()));
+        methods.set(method, entry);
+      }
+    }
+    return entry;
+  };
+  const requestLabels = { direction: 'request' } as const;
+  const responseLabels = { direction: 'response' } as const;
   return {
     registry,
     sources,
@@ -80,15 +104,18 @@ export function createAgentMetrics(opts: MetricsOptions = {}): AgentMetrics {
       }
     },
     rpcStarted(service, method) {
-      const labels = { grpc_type: 'unary', grpc_service: service, grpc_method: method };
+      const labels = labelsOf(service, method).base;
       grpc.started.inc(labels);
       grpc.received.inc(labels);
     },
     rpcHandled(service, method, code, seconds) {
-      const labels = { grpc_type: 'unary', grpc_service: service, grpc_method: method };
+      const entry = labelsOf(service, method);
+      const labels = entry.base;
       const name = goCodeName(code);
       if (name === 'OK') grpc.sent.inc(labels);
-      grpc.handled.inc({ ...labels, grpc_code: name });
+      let handled = entry.byCode.get(name);
+      if (handled === undefined) entry.byCode.set(name, (handled = { ...labels, grpc_code: name }));
+      grpc.handled.inc(handled);
       grpc.seconds.observe(labels, Math.max(0, seconds));
     },
     workerTransition: (from, to) => ours.transitions.inc({ from, to }),
@@ -96,8 +123,8 @@ export function createAgentMetrics(opts: MetricsOptions = {}): AgentMetrics {
     limiterWaited: (cls, seconds) => ours.limiterWait.observe({ class: cls }, Math.max(0, seconds)),
     invokeObserved(seconds, requestBytes, responseBytes) {
       ours.invokeSeconds.observe(Math.max(0, seconds));
-      ours.invokeBytes.observe({ direction: 'request' }, requestBytes);
-      ours.invokeBytes.observe({ direction: 'response' }, responseBytes);
+      ours.invokeBytes.observe(requestLabels, requestBytes);
+      ours.invokeBytes.observe(responseLabels, responseBytes);
     },
     pullsInFlight: (n) => ours.pullsInFlight.set(n),
     pullBytes: (n) => { if (n > 0) ours.pullBytes.inc(n); },

@@ -73,38 +73,43 @@ function capture(fields: CallFields, message: unknown, fromReply: boolean): void
   if (!fromReply && typeof m['owner_id'] === 'string' && m['owner_id'] !== '') fields.owner_id = m['owner_id'].trim();
 }
 
-/** What the log line of one call is made of, gathered while the call runs. */
-interface CallRecord {
+/** What every call of one method shares, worked out on its first call. */
+interface MethodRecord {
   service: string;
   method: string;
-  type: string;
+  /**
+   * The server logger with the method's constant fields bound (protocol, grpc.component,
+   * grpc.service, grpc.method, grpc.method_type: serialised once, not per line) and no
+   * redaction: the line holds only call metadata and ids, never a request's env.
+   */
+  log: Logger;
+  /** Successful calls log at debug (health probes). */
+  quiet: boolean;
+}
+
+/** What the log line of one call is made of, gathered while the call runs. */
+interface CallRecord {
   /** Wall clock at the start, epoch ms (formatted only when the line is written). */
   startedAtMs: number;
   peer: string;
   fields: CallFields;
 }
 
+/** Methods remembered per server; a server has a few dozen at most, this only bounds the map. */
+const MAX_METHOD_RECORDS = 1024;
+
 /** Writes the "finished call" line (go-grpc-middleware's field names). */
-function logFinished(log: Logger, rec: CallRecord, code: grpc.status, details: string | undefined, seconds: number): void {
-  const quiet = code === grpc.status.OK && QUIET_SERVICES.has(rec.service);
-  const level = quiet ? 'debug' : levelOf(code);
-  if (!log.isLevelEnabled(level)) return;
-  log[level](
-    {
-      protocol: 'grpc',
-      'grpc.component': 'server',
-      'grpc.service': rec.service,
-      'grpc.method': rec.method,
-      'grpc.method_type': rec.type,
-      'grpc.start_time': new Date(rec.startedAtMs).toISOString(),
-      'grpc.code': goCodeName(code),
-      'grpc.time_ms': Math.round(seconds * 1e6) / 1e3,
-      ...(code === grpc.status.OK ? {} : { 'grpc.error': details ?? '' }),
-      'peer.address': rec.peer,
-      ...rec.fields,
-    },
-    'finished call',
-  );
+function logFinished(m: MethodRecord, rec: CallRecord, code: grpc.status, details: string | undefined, seconds: number): void {
+  const level = code === grpc.status.OK && m.quiet ? 'debug' : levelOf(code);
+  if (!m.log.isLevelEnabled(level)) return;
+  const line: Record<string, unknown> = {
+    'grpc.start_time': new Date(rec.startedAtMs).toISOString(),
+    'grpc.code': goCodeName(code),
+    'grpc.time_ms': Math.round(seconds * 1e6) / 1e3,
+  };
+  if (code !== grpc.status.OK) line['grpc.error'] = details ?? '';
+  line['peer.address'] = rec.peer;
+  m.log[level](Object.assign(line, rec.fields), 'finished call');
 }
 
 /** Builds the interceptor. `log` should be the server's child logger. */
@@ -116,18 +121,29 @@ export function rpcInterceptor(log: Logger, hooks: RpcHooks = {}): grpc.ServerIn
       log.error({ err }, `RPC ${what} hook failed`);
     }
   };
-  return (descriptor, call) => {
+  const methods = new Map<string, MethodRecord>();
+  const methodRecord = (descriptor: grpc.ServerMethodDefinition<unknown, unknown>): MethodRecord => {
+    const known = methods.get(descriptor.path);
+    if (known !== undefined) return known;
     const { service, method } = splitMethodPath(descriptor.path);
-    const rec: CallRecord = {
-      service, method, type: methodType(descriptor), startedAtMs: Date.now(), peer: call.getPeer(), fields: {},
+    const bound = {
+      protocol: 'grpc', 'grpc.component': 'server', 'grpc.service': service, 'grpc.method': method, 'grpc.method_type': methodType(descriptor),
     };
+    const m: MethodRecord = { service, method, log: log.child(bound, { redact: [] }), quiet: QUIET_SERVICES.has(service) };
+    if (methods.size < MAX_METHOD_RECORDS) methods.set(descriptor.path, m);
+    return m;
+  };
+  return (descriptor, call) => {
+    const m = methodRecord(descriptor);
+    const { service, method } = m;
+    const rec: CallRecord = { startedAtMs: Date.now(), peer: call.getPeer(), fields: {} };
     const startedAt = performance.now();
     let finished = false;
     const finish = (code: grpc.status, details: string | undefined): void => {
       if (finished) return;
       finished = true;
       const seconds = (performance.now() - startedAt) / 1000;
-      logFinished(log, rec, code, details, seconds);
+      logFinished(m, rec, code, details, seconds);
       if (hooks.onRpcEnd) safely('end', () => hooks.onRpcEnd?.(service, method, goCodeName(code), seconds));
     };
     if (hooks.onRpcStart) safely('start', () => hooks.onRpcStart?.(service, method));

@@ -54,6 +54,17 @@ describe('formatTextLine', () => {
     );
     expect(formatTextLine('plain')).toBe('plain\n');
   });
+  it('spells numbers, booleans and null as JSON and quotes empty strings, spaces, quotes and =', () => {
+    const line = JSON.stringify({
+      level: 30, time: '2026-01-01T00:00:00.000Z', msg: 'finished call', 'grpc.time_ms': 0.532, big: 1e21, neg: -3, ok: true, none: null,
+      empty: '', spaced: 'a b', quoted: 'say "hi"', eq: 'a=b', list: [1, 'x'],
+    });
+    expect(formatTextLine(line)).toBe(
+      'time=2026-01-01T00:00:00.000Z level=INFO msg="finished call" grpc.time_ms=0.532 big=1e+21 neg=-3 ok=true none=null ' +
+        'empty="" spaced="a b" quoted="say \\"hi\\"" eq="a=b" list="[1,\\"x\\"]"\n',
+    );
+    expect(formatTextLine('{"level":30,"time":"t","msg":"m","huge":1e400,"n":1.50}')).toBe('time=t level=INFO msg=m huge=null n=1.5\n');
+  });
 });
 
 describe('test loggers', () => {

@@ -40,6 +40,17 @@ describe('rpc log interceptor', () => {
     expect(typeof ensure!['grpc.time_ms']).toBe('number');
     expect(finished('PauseContainer')[0]).toMatchObject({ level: PINO_LEVEL.info, 'grpc.code': 'NotFound', 'grpc.error': 'container_id not found', container_id: 'missing' });
   });
+  it('keeps the field order of the line: method fields, timing and code, error, peer, then ids', async () => {
+    await srv.client.call('PauseContainer', { container_id: 'order-check', owner_id: 'o2' });
+    await expect.poll(() => finished('PauseContainer').filter((l) => l.container_id === 'order-check').length).toBe(1);
+    const line = finished('PauseContainer').find((l) => l.container_id === 'order-check')!;
+    expect(Object.keys(line).filter((k) => !['level', 'time', 'pid', 'hostname'].includes(k))).toEqual([
+      'protocol', 'grpc.component', 'grpc.service', 'grpc.method', 'grpc.method_type', 'grpc.start_time', 'grpc.code',
+      'grpc.time_ms', 'grpc.error', 'peer.address', 'container_id', 'owner_id', 'msg',
+    ]);
+    expect(line).toMatchObject({ protocol: 'grpc', 'grpc.component': 'server', 'grpc.method_type': 'unary' });
+    expect(Number.isNaN(Date.parse(line['grpc.start_time']))).toBe(false);
+  });
   it('calls the metrics hooks once per RPC with Go code names', async () => {
     starts.length = 0;
     ends.length = 0;

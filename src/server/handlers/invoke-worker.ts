@@ -10,7 +10,8 @@ import { requireContainerId, requireOwnerId } from './validation.js';
 
 /** Builds the InvokeWorker handler. */
 export function invokeWorkerHandler(deps: HandlerDeps): AgentServiceHandlers['InvokeWorker'] {
-  return unary(deps.log, async (req, { signal }) => {
+  // The call's cancellation goes to the proxy as callbacks: no AbortSignal per invocation.
+  return unary(deps.log, async (req, call) => {
     const containerId = requireContainerId(req.container_id);
     const ownerId = requireOwnerId(req.owner_id);
     const res = await deps.invoker.invoke(
@@ -22,7 +23,7 @@ export function invokeWorkerHandler(deps: HandlerDeps): AgentServiceHandlers['In
         headers: req.headers ?? {},
         timeoutMs: req.timeout_ms ?? 0,
       },
-      { signal },
+      { signal: call },
     );
     return { status_code: res.statusCode, headers: res.headers, body: res.body };
   });

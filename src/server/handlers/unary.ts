@@ -6,13 +6,14 @@ import type { handleUnaryCall, ServerUnaryCall, sendUnaryData } from '@grpc/grpc
 import type { Logger } from 'pino';
 import { AgentError } from '../../errors.js';
 import { toGrpcStatus } from '../status.js';
-import { callSignal } from './call-signal.js';
+import { callSignal, type CallSignal } from './call-signal.js';
 
-/** What a handler body gets besides its request. */
-export interface CallContext {
-  /** Aborted (with an AgentError reason) on deadline or cancellation. */
-  signal: AbortSignal;
-}
+/**
+ * What a handler body gets besides its request: the call's cancellation, as an AbortSignal
+ * (`signal`, aborted with an AgentError reason on deadline or cancellation, made on first
+ * read) or as callbacks (`onAbort`, `aborted`, `reason`: no AbortSignal is made).
+ */
+export type CallContext = Pick<CallSignal, 'signal' | 'aborted' | 'reason' | 'onAbort'>;
 
 export type UnaryBody<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
 
@@ -23,21 +24,21 @@ export type UnaryBody<Req, Res> = (request: Req, ctx: CallContext) => Promise<Re
  */
 export function unary<Req, Res>(log: Logger, body: UnaryBody<Req, Res>): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const { signal, dispose } = callSignal(call);
+    const watch = callSignal(call);
     const fail = (err: unknown): void => {
-      dispose();
-      const reason: unknown = !(err instanceof AgentError) && signal.aborted ? signal.reason : err;
+      watch.dispose();
+      const reason: unknown = !(err instanceof AgentError) && watch.aborted ? watch.reason : err;
       callback(toGrpcStatus(reason, log));
     };
     let pending: Promise<Res>;
     try {
-      pending = body(call.request, { signal });
+      pending = body(call.request, watch);
     } catch (err) {
       fail(err);
       return;
     }
     pending.then((reply) => {
-      dispose();
+      watch.dispose();
       callback(null, reply);
     }, fail);
   };

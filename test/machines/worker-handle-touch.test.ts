@@ -1,0 +1,46 @@
+/** ActorWorkerHandle.touch: one `worker.touch` per millisecond that moves lastUsedAt forward. */
+import { describe, expect, it } from 'vitest';
+import type { Actor } from 'xstate';
+import { ActorWorkerHandle, type HandleDeps } from '../../src/machines/worker-handle.js';
+import type { WorkerMachine } from '../../src/machines/worker-machine.js';
+
+/** An actor stand-in: a snapshot with `lastUsedAt` and `can`, and the events sent to it. */
+function fakeActor(lastUsedAt: number, can = true) {
+  const sent: unknown[] = [];
+  const state = { lastUsedAt };
+  const actor = {
+    getSnapshot: () => ({ context: { lastUsedAt: state.lastUsedAt }, can: () => can }),
+    send: (e: { at: number }) => { sent.push(e); state.lastUsedAt = Math.max(state.lastUsedAt, e.at); },
+  };
+  return { actor: actor as unknown as Actor<WorkerMachine>, sent };
+}
+
+function handle(actor: Actor<WorkerMachine>, clock: { t: number }): ActorWorkerHandle {
+  const deps: HandleDeps = { now: () => clock.t, newRequestId: () => 'r', metrics: async () => { throw new Error('unused'); }, destroy: async () => undefined };
+  return new ActorWorkerHandle('w', actor, deps);
+}
+
+describe('ActorWorkerHandle.touch', () => {
+  it('sends worker.touch when now is later than lastUsedAt, once per millisecond', () => {
+    const clock = { t: 1000 };
+    const { actor, sent } = fakeActor(900);
+    const h = handle(actor, clock);
+    h.touch();
+    h.touch();
+    clock.t = 1001;
+    h.touch();
+    expect(sent).toEqual([{ type: 'worker.touch', at: 1000 }, { type: 'worker.touch', at: 1001 }]);
+  });
+
+  it('sends nothing when lastUsedAt is already later than now (the machine would keep it)', () => {
+    const { actor, sent } = fakeActor(5000);
+    handle(actor, { t: 4000 }).touch();
+    expect(sent).toEqual([]);
+  });
+
+  it('sends nothing in a state that does not take worker.touch', () => {
+    const { actor, sent } = fakeActor(0, false);
+    handle(actor, { t: 10 }).touch();
+    expect(sent).toEqual([]);
+  });
+});
