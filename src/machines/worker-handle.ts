@@ -77,14 +77,17 @@ export class ActorWorkerHandle implements WorkerHandle {
   }
 
   /**
-   * Moves `lastUsedAt` to now. The machine keeps the later of the two times, so when
-   * `lastUsedAt` is already at now or later (another invocation in the same millisecond) the
-   * event would change nothing and is not sent.
+   * Moves `lastUsedAt` to now, at most once per wall-clock second. `last_used_at` is Unix
+   * seconds on the wire and the machine keeps the later time, so once a touch of the current
+   * second is in, later touches of that second would not change what any reply says: they are
+   * not sent (no XState step, no journal line per invocation). The first use after creation is
+   * always sent, so a worker used in the second it was created shows as used.
    */
   touch(): void {
     const snap = this.actor.getSnapshot();
     const at = this.deps.now();
-    if (snap.context.lastUsedAt >= at) return;
+    const { lastUsedAt, createdAt } = snap.context;
+    if (lastUsedAt !== createdAt && Math.floor(at / 1000) <= Math.floor(lastUsedAt / 1000)) return;
     const event: WorkerEvent = { type: 'worker.touch', at };
     if (snap.can(event)) this.actor.send(event);
   }
