@@ -57,7 +57,7 @@ export function initialContext(input: WorkerInput): WorkerContext {
 type StepErrorEvent = { error: unknown };
 
 /** The `step.run` command for `step`, with its input taken from the context. Pure. */
-export function stepInput(step: StepName, c: WorkerContext): StepCommand {
+export function stepCommand(step: StepName, c: WorkerContext): StepCommand {
   const name = c.spec.name;
   switch (step) {
     case 'pullImage': return { type: 'step.run', step, input: { image: c.spec.image, name } };

@@ -32,7 +32,7 @@
  */
 import { and, assign, fromCallback, sendTo, setup, type SnapshotFrom } from 'xstate';
 import {
-  commandResult, destroyOutcome, errorOf, exitedEarly, initialContext, interrupted, stepInput, toErrorData,
+  commandResult, destroyOutcome, errorOf, exitedEarly, initialContext, interrupted, stepCommand,
 } from './worker-context.js';
 import { releaseStates } from './worker-release.js';
 import type {
@@ -51,13 +51,17 @@ const exitBeforeReady = {
   target: '#worker.rollback',
   actions: ['cancelStep', 'recordExit', 'failExitedEarly'],
 } as const;
-const toStopped = {
-  'runtime.exited': { target: '#worker.stopped', actions: ['interruptCommand', 'recordExit'] },
-  'runtime.oom': { target: '#worker.stopped', actions: ['interruptCommand', 'recordOom'] },
-} as const;
-const interruptToStopped = {
-  'runtime.exited': { target: '#worker.stopped', actions: ['cancelStep', 'interruptCommand', 'recordExit'] },
-  'runtime.oom': { target: '#worker.stopped', actions: ['cancelStep', 'interruptCommand', 'recordOom'] },
+/** Exit/OOM on its own → stopped; `first` runs before (e.g. cancelling a step in flight). */
+const stoppedOn = <const A extends readonly string[]>(...first: A) => ({
+  'runtime.exited': { target: '#worker.stopped', actions: [...first, 'interruptCommand', 'recordExit'] },
+  'runtime.oom': { target: '#worker.stopped', actions: [...first, 'interruptCommand', 'recordOom'] },
+} as const);
+const toStopped = stoppedOn();
+/** What `pausing` and `resuming` accept besides their step's outcome (a pause/resume is in flight). */
+const commandInFlight = {
+  'worker.touch': { actions: 'touch' },
+  'worker.destroy': { target: '#worker.destroying', actions: ['cancelStep', 'interruptCommand', 'recordDestroy'] },
+  ...stoppedOn('cancelStep'),
 } as const;
 /** The entry action that asks the `steps` actor to run `step`. */
 const run = (step: StepName) => ({ type: 'runStep', params: step } as const);
@@ -85,7 +89,7 @@ export const workerMachine = setup({
     nameTaken: ({ event }) => 'error' in event && event.error.code === 'ALREADY_EXISTS',
   },
   actions: {
-    runStep: sendTo('steps', ({ context }, step: StepName): StepCommand => stepInput(step, context)),
+    runStep: sendTo('steps', ({ context }, step: StepName): StepCommand => stepCommand(step, context)),
     cancelStep: sendTo('steps', { type: 'step.cancel' } satisfies StepCommand),
     fail: assign(({ event }, step: StepName) => ({ error: errorOf(event, step) })),
     releaseFail: assign(({ event }, step: StepName) => ({ releaseError: errorOf(event, step) })),
@@ -224,9 +228,7 @@ export const workerMachine = setup({
       on: {
         'step.done.pauseContainer': { target: 'paused', actions: 'commandOk' },
         'step.failed.pauseContainer': { target: 'running', actions: 'commandFailed' },
-        'worker.touch': { actions: 'touch' },
-        'worker.destroy': { target: '#worker.destroying', actions: ['cancelStep', 'interruptCommand', 'recordDestroy'] },
-        ...interruptToStopped,
+        ...commandInFlight,
       },
     },
     paused: {
@@ -242,9 +244,7 @@ export const workerMachine = setup({
       on: {
         'step.done.resumeContainer': { target: 'running', actions: ['touchResumed', 'commandOk'] },
         'step.failed.resumeContainer': { target: 'paused', actions: 'commandFailed' },
-        'worker.touch': { actions: 'touch' },
-        'worker.destroy': { target: '#worker.destroying', actions: ['cancelStep', 'interruptCommand', 'recordDestroy'] },
-        ...interruptToStopped,
+        ...commandInFlight,
       },
     },
     stopped: {

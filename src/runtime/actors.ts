@@ -97,9 +97,6 @@ export function runtimeActors(runtime: ContainerRuntime, limiter: Limiter, opts:
   return { steps: fromSteps(runtimeSteps(runtime, limiter, opts)) };
 }
 
-/** The actors `runtimeActors` returns (what `workerMachine.provide` takes). */
-export type RuntimeActors = ReturnType<typeof runtimeActors>;
-
 /** Sends `pull.progress` in steps, so a long pull does not flood the machine (and the journal). */
 function progressReporter(opts: RuntimeActorsOptions, sendBack: (e: WorkerPullEvent) => void) {
   const step = opts.progressStep ?? 0.05;
